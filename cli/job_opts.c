@@ -32,7 +32,7 @@
 /* How many bytes of a bad value a message quotes. */
 #define QUOTE_MAX 64
 /* The left column of the --help text. */
-#define HELP_COLUMN 32
+#define HELP_COLUMN 35
 
 #define WRAP_HEADER "#!/bin/sh\n# This script was created by tess batch --wrap.\n"
 
@@ -1105,7 +1105,7 @@ void job_opts_print_usage(const char *cmd, FILE *fp)
                          row->arg_name ? row->arg_name : "");
         if (n < 0)
             continue;
-        if (n >= HELP_COLUMN - 1)
+        if (n > HELP_COLUMN - 2)
             fprintf(fp, "%s\n%*s", left, HELP_COLUMN, "");
         else
             fprintf(fp, "%-*s", HELP_COLUMN, left);

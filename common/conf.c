@@ -84,24 +84,24 @@ struct line_buf {
     struct {
         size_t off;
         int line;
-    } *breaks;
+    } * breaks;
     size_t nbreaks;
     size_t breaks_cap;
 };
 
 struct conf_parser {
-    struct conf *conf;  /* being built */
+    struct conf *conf; /* being built */
     struct tess_error *err;
-    const char *file;   /* the file being read, for messages */
-    int depth;          /* Include nesting */
-    char **files;       /* interned file names, freed with the parser */
+    const char *file; /* the file being read, for messages */
+    int depth;        /* Include nesting */
+    char **files;     /* interned file names, freed with the parser */
     size_t nfiles;
     struct origin *global_set; /* per global row: where it was set */
     struct origin *line_set;   /* per row of a record scope, this line */
     size_t nodes_cap;
     size_t parts_cap;
-    struct origin *node_origin; /* parallel to conf->nodes */
-    struct origin *part_origin; /* parallel to conf->partitions */
+    struct origin *node_origin;          /* parallel to conf->nodes */
+    struct origin *part_origin;          /* parallel to conf->partitions */
     struct conf_node node_defaults;      /* NodeName=DEFAULT */
     struct conf_partition part_defaults; /* PartitionName=DEFAULT */
     size_t default_part;                 /* index + 1; 0: none marked */
@@ -173,8 +173,7 @@ part_fail(struct conf_parser *p, size_t i, const char *key, const char *fmt,
 
 /* "line 5" when 'o' is in the file being read, else "other.conf:5". */
 static const char *origin_text(const struct conf_parser *p,
-                               const struct origin *o, char *buf,
-                               size_t size)
+                               const struct origin *o, char *buf, size_t size)
 {
     if (o->file == p->file || (o->file && !strcmp(o->file, p->file)))
         snprintf(buf, size, "line %d", o->line);
@@ -267,8 +266,7 @@ static size_t canonical_row(enum conf_scope_id s, size_t r)
     return r;
 }
 
-static const struct conf_key *find_key(enum conf_scope_id s,
-                                       const char *name)
+static const struct conf_key *find_key(enum conf_scope_id s, const char *name)
 {
     const struct conf_scope *sc = &conf_table_scopes[s];
 
@@ -382,8 +380,8 @@ static const char *choice_list(const char *const *choices, char *buf,
 
     buf[0] = '\0';
     for (size_t i = 0; choices[i] && len < size; i++) {
-        int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
-                         choices[i]);
+        int n =
+            snprintf(buf + len, size - len, "%s%s", i ? ", " : "", choices[i]);
         if (n < 0)
             break;
         len += (size_t)n;
@@ -510,9 +508,9 @@ static int parse_gpus(const char *v, bool is_gres, struct conf_gpu **out,
             tess_errprintf(why, "empty item in GPU list '%s'", QV(v));
         } else if (is_gres && strncasecmp(item, "gpu", 3) != 0) {
             tess_errprintf(why, "only gpu is supported, not '%s'", QV(item));
-        } else if (is_gres && (item[3] == '\0' ||
-                               (item[3] == ':' &&
-                                isdigit((unsigned char)item[4])))) {
+        } else if (is_gres &&
+                   (item[3] == '\0' ||
+                    (item[3] == ':' && isdigit((unsigned char)item[4])))) {
             tess_errprintf(why, "missing GPU type in '%s' (gpu:type:N)",
                            QV(item));
         } else if (is_gres && item[3] != ':') {
@@ -658,8 +656,8 @@ static int set_value(const struct conf_key *k, const char *v, void *rec,
                     p++;
             }
             char *item = xstrndup(bad, strcspn(bad, ","));
-            tess_errprintf(why, "unknown debug flag '%s' (known: %s)",
-                           QV(item), debug_flag_list(list, sizeof(list)));
+            tess_errprintf(why, "unknown debug flag '%s' (known: %s)", QV(item),
+                           debug_flag_list(list, sizeof(list)));
             free(item);
             return -1;
         }
@@ -695,8 +693,7 @@ static int set_value(const struct conf_key *k, const char *v, void *rec,
 }
 
 /* Fill the table's fields of 'rec' (zeroed) with their defaults. */
-static int record_init(enum conf_scope_id s, void *rec,
-                       struct tess_error *err)
+static int record_init(enum conf_scope_id s, void *rec, struct tess_error *err)
 {
     const struct conf_scope *sc = &conf_table_scopes[s];
     struct tess_error why = { "" };
@@ -807,8 +804,7 @@ fail:
 static int parse_text(struct conf_parser *p, const char *file,
                       const char *text);
 
-static int parse_include(struct conf_parser *p, struct token *tok,
-                         size_t ntok)
+static int parse_include(struct conf_parser *p, struct token *tok, size_t ntok)
 {
     const char *arg = tok[0].value;
     const char *saved_file = p->file;
@@ -818,8 +814,7 @@ static int parse_include(struct conf_parser *p, struct token *tok,
     int rc = -1;
 
     if (arg ? ntok != 1 : ntok != 2)
-        return parse_fail(p, tok[0].line, tok[0].key,
-                          "expected one file name");
+        return parse_fail(p, tok[0].line, tok[0].key, "expected one file name");
     if (!arg)
         arg = tok[1].key;
     if (arg[0] == '\0')
@@ -883,9 +878,8 @@ static int check_token(struct conf_parser *p, const struct token *t)
 /* Apply tokens to 'rec' in scope 's', checking for duplicates within the
  * line (origins in 'set', one per row, zeroed by the caller or kept across
  * lines for the global scope). */
-static int apply_tokens(struct conf_parser *p, enum conf_scope_id s,
-                        void *rec, struct origin *set, struct token *tok,
-                        size_t ntok)
+static int apply_tokens(struct conf_parser *p, enum conf_scope_id s, void *rec,
+                        struct origin *set, struct token *tok, size_t ntok)
 {
     const struct conf_scope *sc = &conf_table_scopes[s];
 
@@ -902,10 +896,9 @@ static int apply_tokens(struct conf_parser *p, enum conf_scope_id s,
             return bad_key(p, s, t);
         canon = canonical_row(s, (size_t)(k - sc->keys));
         if (set[canon].line > 0)
-            return parse_fail(p, t->line, t->key,
-                              "duplicate key (first set at %s)",
-                              origin_text(p, &set[canon], where,
-                                          sizeof(where)));
+            return parse_fail(
+                p, t->line, t->key, "duplicate key (first set at %s)",
+                origin_text(p, &set[canon], where, sizeof(where)));
         if (k->flags & CONF_KEY_RECORD)
             return parse_fail(p, t->line, t->key,
                               "must be the first key on its line");
@@ -959,17 +952,15 @@ static int add_nodes(struct conf_parser *p, const struct token *t,
         dup = name_index_find(&c->index->nodes, c->nodes, sizeof(*c->nodes),
                               names[i]);
         if (dup != SIZE_MAX) {
-            parse_fail(p, t->line, t->key,
-                       "duplicate node '%s' (first defined at %s)",
-                       QV(names[i]),
-                       origin_text(p, &p->node_origin[dup], where,
-                                   sizeof(where)));
+            parse_fail(
+                p, t->line, t->key, "duplicate node '%s' (first defined at %s)",
+                QV(names[i]),
+                origin_text(p, &p->node_origin[dup], where, sizeof(where)));
             goto out;
         }
         if (c->nnodes == p->nodes_cap) {
             p->nodes_cap = p->nodes_cap ? p->nodes_cap * 2 : 16;
-            c->nodes = xreallocarray(c->nodes, p->nodes_cap,
-                                     sizeof(*c->nodes));
+            c->nodes = xreallocarray(c->nodes, p->nodes_cap, sizeof(*c->nodes));
             p->node_origin = xreallocarray(p->node_origin, p->nodes_cap,
                                            sizeof(*p->node_origin));
         }
@@ -1007,15 +998,14 @@ static int add_partition(struct conf_parser *p, const struct token *t,
     dup = name_index_find(&c->index->partitions, c->partitions,
                           sizeof(*c->partitions), t->value);
     if (dup != SIZE_MAX)
-        return parse_fail(p, t->line, t->key,
-                          "duplicate partition '%s' (first defined at %s)",
-                          QV(t->value),
-                          origin_text(p, &p->part_origin[dup], where,
-                                      sizeof(where)));
+        return parse_fail(
+            p, t->line, t->key,
+            "duplicate partition '%s' (first defined at %s)", QV(t->value),
+            origin_text(p, &p->part_origin[dup], where, sizeof(where)));
     if (c->npartitions == p->parts_cap) {
         p->parts_cap = p->parts_cap ? p->parts_cap * 2 : 8;
-        c->partitions = xreallocarray(c->partitions, p->parts_cap,
-                                      sizeof(*c->partitions));
+        c->partitions =
+            xreallocarray(c->partitions, p->parts_cap, sizeof(*c->partitions));
         p->part_origin = xreallocarray(p->part_origin, p->parts_cap,
                                        sizeof(*p->part_origin));
     }
@@ -1026,18 +1016,17 @@ static int add_partition(struct conf_parser *p, const struct token *t,
     c->partitions[i].line = t->line;
     p->part_origin[i].file = p->file;
     p->part_origin[i].line = t->line;
-    name_index_add(&c->index->partitions, c->partitions,
-                   sizeof(*c->partitions), i);
+    name_index_add(&c->index->partitions, c->partitions, sizeof(*c->partitions),
+                   i);
 
     struct conf_partition *part = &c->partitions[i];
     if (part->is_default) {
         if (p->default_part) {
             size_t d = p->default_part - 1;
-            return part_fail(p, i, "Default",
-                             "partition '%s' (%s) is already the default",
-                             QV(c->partitions[d].name),
-                             origin_text(p, &p->part_origin[d], where,
-                                         sizeof(where)));
+            return part_fail(
+                p, i, "Default", "partition '%s' (%s) is already the default",
+                QV(c->partitions[d].name),
+                origin_text(p, &p->part_origin[d], where, sizeof(where)));
         }
         p->default_part = i + 1;
     }
@@ -1045,11 +1034,10 @@ static int add_partition(struct conf_parser *p, const struct token *t,
         part->default_time_min > part->max_time_min) {
         char dt[32];
         char mt[32];
-        return part_fail(p, i, "DefaultTime", "%s exceeds MaxTime %s",
-                         format_time_limit(part->default_time_min, dt,
-                                           sizeof(dt)),
-                         format_time_limit(part->max_time_min, mt,
-                                           sizeof(mt)));
+        return part_fail(
+            p, i, "DefaultTime", "%s exceeds MaxTime %s",
+            format_time_limit(part->default_time_min, dt, sizeof(dt)),
+            format_time_limit(part->max_time_min, mt, sizeof(mt)));
     }
     return 0;
 }
@@ -1134,8 +1122,8 @@ static size_t tokenize(struct conf_parser *p, struct line_buf *lb)
 
         if (n == p->tokens_cap) {
             p->tokens_cap = p->tokens_cap ? p->tokens_cap * 2 : 16;
-            p->tokens = xreallocarray(p->tokens, p->tokens_cap,
-                                      sizeof(*p->tokens));
+            p->tokens =
+                xreallocarray(p->tokens, p->tokens_cap, sizeof(*p->tokens));
         }
         p->tokens[n].key = start;
         p->tokens[n].value = NULL;
@@ -1160,11 +1148,10 @@ static int parse_logical_line(struct conf_parser *p, struct line_buf *lb)
         return parse_include(p, tok, ntok);
     if (tok[0].value) {
         for (int s = CONF_SCOPE_NODE; s < CONF_SCOPE_COUNT; s++) {
-            const struct conf_key *k = find_key((enum conf_scope_id)s,
-                                                tok[0].key);
+            const struct conf_key *k =
+                find_key((enum conf_scope_id)s, tok[0].key);
             if (k && (k->flags & CONF_KEY_RECORD))
-                return parse_record_line(p, (enum conf_scope_id)s, tok,
-                                         ntok);
+                return parse_record_line(p, (enum conf_scope_id)s, tok, ntok);
         }
     }
     return apply_tokens(p, CONF_SCOPE_GLOBAL, p->conf, p->global_set, tok,
@@ -1176,8 +1163,8 @@ static void line_buf_append(struct line_buf *lb, const char *s, size_t len,
 {
     if (lb->nbreaks == lb->breaks_cap) {
         lb->breaks_cap = lb->breaks_cap ? lb->breaks_cap * 2 : 4;
-        lb->breaks = xreallocarray(lb->breaks, lb->breaks_cap,
-                                   sizeof(*lb->breaks));
+        lb->breaks =
+            xreallocarray(lb->breaks, lb->breaks_cap, sizeof(*lb->breaks));
     }
     lb->breaks[lb->nbreaks].off = lb->len;
     lb->breaks[lb->nbreaks].line = line;
@@ -1192,8 +1179,7 @@ static void line_buf_append(struct line_buf *lb, const char *s, size_t len,
 }
 
 /* Parse the whole text of one file. */
-static int parse_text(struct conf_parser *p, const char *file,
-                      const char *text)
+static int parse_text(struct conf_parser *p, const char *file, const char *text)
 {
     struct line_buf lb = { 0 };
     const char *s = text;
@@ -1249,8 +1235,8 @@ out:
 /* --------------------------------------------------------- resolution */
 
 /* Expand partition i's Nodes= into names of defined nodes. */
-static int resolve_partition(struct conf_parser *p, size_t i,
-                             size_t *members, uint32_t *seen)
+static int resolve_partition(struct conf_parser *p, size_t i, size_t *members,
+                             uint32_t *seen)
 {
     struct conf *c = p->conf;
     struct conf_partition *part = &c->partitions[i];
@@ -1324,8 +1310,8 @@ static int resolve(struct conf_parser *p)
         /* Blame the key the file set (NodeTimeout if both). */
         const struct conf_key *keys = conf_table_scopes[0].keys;
         const struct conf_key *nt = find_key(CONF_SCOPE_GLOBAL, "NodeTimeout");
-        const struct conf_key *hb = find_key(CONF_SCOPE_GLOBAL,
-                                             "HeartbeatInterval");
+        const struct conf_key *hb =
+            find_key(CONF_SCOPE_GLOBAL, "HeartbeatInterval");
         const struct origin *o = &p->global_set[nt - keys];
         if (o->line > 0) {
             p->file = o->file;
@@ -1345,8 +1331,8 @@ static int resolve(struct conf_parser *p)
         size_t len = strlen(c->state_dir);
         while (len > 1 && c->state_dir[len - 1] == '/')
             len--;
-        c->control_socket = xasprintf("%.*s/tessctld.sock", (int)len,
-                                      c->state_dir);
+        c->control_socket =
+            xasprintf("%.*s/tessctld.sock", (int)len, c->state_dir);
     }
     rc = 0;
 out:

@@ -6,7 +6,14 @@
  * everything (cross-references included), and returns it whole or not at
  * all, so a rejected reconfigure changes nothing. A live conf is read-only.
  * The key tables in conf_table.c drive parsing, `tess show config` and
- * the documentation. */
+ * the documentation.
+ *
+ * Syntax: '#' starts a comment (outside double quotes); double quotes
+ * group blanks in a value and are removed; a trailing backslash joins the
+ * next line. Several global keys may share a line. "NodeName=DEFAULT ..."
+ * and "PartitionName=DEFAULT ..." set defaults for the lines after them.
+ * "Include FILE" reads another regular file in place (relative names are
+ * relative to the including file's directory). */
 #ifndef TESS_COMMON_CONF_H
 #define TESS_COMMON_CONF_H
 
@@ -92,26 +99,34 @@ struct conf {
                                     built by hand leaves it NULL */
 };
 
-/* Parse 'path'. Returns a new conf, or NULL with errno set and err holding
- * "file:line: Key: reason". Never partially fills anything. */
+/* Parse 'path' (blocking file reads). Returns a new conf that the caller
+ * frees with conf_destroy(), or NULL with errno set and err holding the
+ * reason: "cannot open FILE: strerror" with open(2)'s errno (ENOENT,
+ * EACCES, EISDIR...), or "file:line: Key: reason" with EINVAL for anything
+ * wrong inside the file or its includes. Never partially fills anything. */
 struct conf *conf_load(const char *path, struct tess_error *err);
-/* Same, from a string; 'name' stands for the file in messages. */
+/* Same, from a string; 'name' stands for the file in messages (and is the
+ * directory that relative Include names start from). */
 struct conf *conf_load_string(const char *name, const char *text,
                               struct tess_error *err);
+/* Free a conf and everything it owns. Accepts NULL; keeps errno. */
 void conf_destroy(struct conf *conf);
 
-/* Lookups by exact name; NULL if absent. */
+/* Lookups by exact name; NULL if absent. O(1) on a loaded conf (a conf
+ * built by hand, with 'index' NULL, is searched linearly). */
 const struct conf_node *conf_find_node(const struct conf *conf,
                                        const char *name);
 const struct conf_partition *conf_find_partition(const struct conf *conf,
                                                  const char *name);
 
 /* Write every global key and its effective value, one "Key=Value" per
- * line (for `tess show config`). */
+ * line in table order (for `tess show config`). Unset values print as
+ * "Key="; values with blanks are quoted, so the output parses back to the
+ * same configuration. */
 void conf_print(const struct conf *conf, FILE *out);
 
 /* The documented keys of each scope: for the man page and the test that
- * every key is documented. */
+ * every key is documented. The array is static; *count gets its length. */
 struct conf_key_doc {
     const char *scope; /* "global", "NodeName", "PartitionName" */
     const char *key;

@@ -61,29 +61,29 @@ enum {
 #define CONF_KEY_MAX_ALIASES 3
 
 struct conf_key {
-    const char *name;                            /* canonical spelling */
-    const char *aliases[CONF_KEY_MAX_ALIASES];   /* NULL-padded */
+    const char *name;                          /* canonical spelling */
+    const char *aliases[CONF_KEY_MAX_ALIASES]; /* NULL-padded */
     enum conf_type type;
-    unsigned flags;                              /* CONF_KEY_* */
-    const char *def;          /* default, in config syntax; NULL: zero */
-    unsigned long long min;   /* bounds for CONF_T_U32 and CONF_T_BYTES */
+    unsigned flags;         /* CONF_KEY_* */
+    const char *def;        /* default, in config syntax; NULL: zero */
+    unsigned long long min; /* bounds for CONF_T_U32 and CONF_T_BYTES */
     unsigned long long max;
     const char *const *choices; /* NULL-terminated, for the enum types and
                                    for printing log levels */
-    size_t offset;            /* of the field in the scope's struct */
-    size_t count_offset;      /* CONF_T_GPUS/GRES: of the size_t count */
-    const char *help;         /* one line, for docs and `tess show config` */
+    size_t offset;              /* of the field in the scope's struct */
+    size_t count_offset;        /* CONF_T_GPUS/GRES: of the size_t count */
+    const char *help;           /* one line, for docs and `tess show config` */
 };
 
 enum conf_scope_id {
-    CONF_SCOPE_GLOBAL = 0,   /* struct conf */
-    CONF_SCOPE_NODE,         /* struct conf_node */
-    CONF_SCOPE_PARTITION,    /* struct conf_partition */
+    CONF_SCOPE_GLOBAL = 0, /* struct conf */
+    CONF_SCOPE_NODE,       /* struct conf_node */
+    CONF_SCOPE_PARTITION,  /* struct conf_partition */
     CONF_SCOPE_COUNT,
 };
 
 struct conf_scope {
-    const char *name;             /* "global", "NodeName", "PartitionName" */
+    const char *name; /* "global", "NodeName", "PartitionName" */
     const struct conf_key *keys;
     size_t nkeys;
 };

@@ -21,9 +21,12 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const log_level_names[] = {
-    [LOG_LEVEL_QUIET] = "quiet",     [LOG_LEVEL_ERROR] = "error",
-    [LOG_LEVEL_WARNING] = "warning", [LOG_LEVEL_INFO] = "info",
-    [LOG_LEVEL_VERBOSE] = "verbose", [LOG_LEVEL_DEBUG] = "debug",
+    [LOG_LEVEL_QUIET] = "quiet",
+    [LOG_LEVEL_ERROR] = "error",
+    [LOG_LEVEL_WARNING] = "warning",
+    [LOG_LEVEL_INFO] = "info",
+    [LOG_LEVEL_VERBOSE] = "verbose",
+    [LOG_LEVEL_DEBUG] = "debug",
     NULL,
 };
 
@@ -43,8 +46,8 @@ static const char *const part_state_names[] = {
 };
 
 const struct conf_flag_name conf_table_debug_flags[] = {
-    { "sched", LOG_FLAG_SCHED }, { "wire", LOG_FLAG_WIRE },
-    { "auth", LOG_FLAG_AUTH },   { "store", LOG_FLAG_STORE },
+    { "sched", LOG_FLAG_SCHED },   { "wire", LOG_FLAG_WIRE },
+    { "auth", LOG_FLAG_AUTH },     { "store", LOG_FLAG_STORE },
     { "launch", LOG_FLAG_LAUNCH }, { NULL, 0 },
 };
 
@@ -330,6 +333,7 @@ static const struct conf_key partition_keys[] = {
     {
         .name = "DefaultTime",
         .type = CONF_T_TIME,
+        .flags = CONF_KEY_EMPTY_OK,
         .offset = P(default_time_min),
         .help = "time limit of jobs that give none; default: MaxTime",
     },

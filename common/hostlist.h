@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Slurm-style hostlist expressions: "rig[01-16]", "dgx[1,3,5-7],rig01".
- * Expansion keeps order and zero padding; compression groups hosts that
- * share a prefix and padding into ranges, so compress(expand(x)) == x for
- * any x in canonical form. */
+ * Expansion keeps order and zero padding; compression groups neighbouring
+ * hosts that share a prefix, suffix and padding into ranges, so
+ * compress(expand(x)) == x for any x in canonical form. */
 #ifndef TESS_COMMON_HOSTLIST_H
 #define TESS_COMMON_HOSTLIST_H
 

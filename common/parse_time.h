@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Slurm's time-limit and memory-size syntaxes. */
+/* Slurm's time-limit, duration, memory-size and begin-time syntaxes. */
 #ifndef TESS_COMMON_PARSE_TIME_H
 #define TESS_COMMON_PARSE_TIME_H
 

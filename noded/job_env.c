@@ -23,50 +23,28 @@
 
 /* Every variable job_env_build may set from the launch. */
 static const char *const managed_names[] = {
-    "CUDA_VISIBLE_DEVICES",
-    "SLURMD_NODENAME",
-    "SLURM_CLUSTER_NAME",
-    "SLURM_CPUS_PER_TASK",
-    "SLURM_GPUS_ON_NODE",
-    "SLURM_JOBID",
-    "SLURM_JOB_ACCOUNT",
-    "SLURM_JOB_CPUS_PER_NODE",
-    "SLURM_JOB_GID",
-    "SLURM_JOB_GPUS",
-    "SLURM_JOB_ID",
-    "SLURM_JOB_NAME",
-    "SLURM_JOB_NODELIST",
-    "SLURM_JOB_NUM_NODES",
-    "SLURM_JOB_PARTITION",
-    "SLURM_JOB_UID",
-    "SLURM_JOB_USER",
-    "SLURM_MEM_PER_NODE",
-    "SLURM_NNODES",
-    "SLURM_NODEID",
-    "SLURM_NODELIST",
-    "SLURM_NPROCS",
-    "SLURM_NTASKS",
-    "SLURM_SUBMIT_DIR",
-    "TESSD_NODENAME",
-    "TESS_CLUSTER_NAME",
-    "TESS_CPUS_PER_TASK",
-    "TESS_GPUS",
-    "TESS_JOB_ACCOUNT",
-    "TESS_JOB_CPUS_PER_NODE",
-    "TESS_JOB_GID",
-    "TESS_JOB_GPUS",
-    "TESS_JOB_ID",
-    "TESS_JOB_NAME",
-    "TESS_JOB_NODELIST",
-    "TESS_JOB_PARTITION",
-    "TESS_JOB_UID",
-    "TESS_JOB_USER",
-    "TESS_MEM_PER_NODE",
-    "TESS_NNODES",
-    "TESS_NODEID",
-    "TESS_NODE_ADDR",
-    "TESS_NTASKS",
-    "TESS_SUBMIT_DIR",
+    "CUDA_VISIBLE_DEVICES", "SLURMD_NODENAME",
+    "SLURM_CLUSTER_NAME",   "SLURM_CPUS_PER_TASK",
+    "SLURM_GPUS_ON_NODE",   "SLURM_JOBID",
+    "SLURM_JOB_ACCOUNT",    "SLURM_JOB_CPUS_PER_NODE",
+    "SLURM_JOB_GID",        "SLURM_JOB_GPUS",
+    "SLURM_JOB_ID",         "SLURM_JOB_NAME",
+    "SLURM_JOB_NODELIST",   "SLURM_JOB_NUM_NODES",
+    "SLURM_JOB_PARTITION",  "SLURM_JOB_UID",
+    "SLURM_JOB_USER",       "SLURM_MEM_PER_NODE",
+    "SLURM_NNODES",         "SLURM_NODEID",
+    "SLURM_NODELIST",       "SLURM_NPROCS",
+    "SLURM_NTASKS",         "SLURM_SUBMIT_DIR",
+    "TESSD_NODENAME",       "TESS_CLUSTER_NAME",
+    "TESS_CPUS_PER_TASK",   "TESS_GPUS",
+    "TESS_JOB_ACCOUNT",     "TESS_JOB_CPUS_PER_NODE",
+    "TESS_JOB_GID",         "TESS_JOB_GPUS",
+    "TESS_JOB_ID",          "TESS_JOB_NAME",
+    "TESS_JOB_NODELIST",    "TESS_JOB_PARTITION",
+    "TESS_JOB_UID",         "TESS_JOB_USER",
+    "TESS_MEM_PER_NODE",    "TESS_NNODES",
+    "TESS_NODEID",          "TESS_NODE_ADDR",
+    "TESS_NTASKS",          "TESS_SUBMIT_DIR",
 };
 
 struct env {
@@ -136,8 +114,8 @@ static void env_set_u64(struct env *e, const char *name, uint64_t value)
 }
 
 /* Set the same value under a Tessera name and its Slurm twins. */
-static void env_set3(struct env *e, const char *a, const char *b,
-                     const char *c, const char *value)
+static void env_set3(struct env *e, const char *a, const char *b, const char *c,
+                     const char *value)
 {
     env_set(e, a, value);
     if (b)
@@ -171,8 +149,8 @@ static char *gpu_list(const uint32_t *idx, size_t n)
 
     s[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        int w = snprintf(s + len, cap - len, "%s%" PRIu32, i ? "," : "",
-                         idx[i]);
+        int w =
+            snprintf(s + len, cap - len, "%s%" PRIu32, i ? "," : "", idx[i]);
         if (w < 0 || (size_t)w >= cap - len)
             break; /* cannot happen: 11 bytes per index is enough */
         len += (size_t)w;
@@ -211,24 +189,22 @@ char **job_env_build(const struct job_launch *l, const char *node_name,
              l->nodelist);
     env_set3_u64(&e, "TESS_NNODES", "SLURM_NNODES", "SLURM_JOB_NUM_NODES",
                  l->nnodes);
-    env_set3_u64(&e, "TESS_NTASKS", "SLURM_NTASKS", "SLURM_NPROCS",
-                 l->ntasks);
+    env_set3_u64(&e, "TESS_NTASKS", "SLURM_NTASKS", "SLURM_NPROCS", l->ntasks);
     env_set3_u64(&e, "TESS_CPUS_PER_TASK", "SLURM_CPUS_PER_TASK", NULL,
                  l->cpus_per_task);
     env_set3_u64(&e, "TESS_NODEID", "SLURM_NODEID", NULL, l->node_index);
     env_set3(&e, "TESS_JOB_PARTITION", "SLURM_JOB_PARTITION", NULL,
              l->partition);
     if (l->account && l->account[0])
-        env_set3(&e, "TESS_JOB_ACCOUNT", "SLURM_JOB_ACCOUNT", NULL,
-                 l->account);
+        env_set3(&e, "TESS_JOB_ACCOUNT", "SLURM_JOB_ACCOUNT", NULL, l->account);
     env_set3(&e, "TESS_CLUSTER_NAME", "SLURM_CLUSTER_NAME", NULL,
              l->cluster_name);
     env_set3(&e, "TESS_SUBMIT_DIR", "SLURM_SUBMIT_DIR", NULL, submit_copy);
     env_set3(&e, "TESS_JOB_USER", "SLURM_JOB_USER", NULL, l->user_name);
     env_set3_u64(&e, "TESS_JOB_UID", "SLURM_JOB_UID", NULL, l->uid);
     env_set3_u64(&e, "TESS_JOB_GID", "SLURM_JOB_GID", NULL, l->gid);
-    env_set3_u64(&e, "TESS_JOB_CPUS_PER_NODE", "SLURM_JOB_CPUS_PER_NODE",
-                 NULL, l->cpus);
+    env_set3_u64(&e, "TESS_JOB_CPUS_PER_NODE", "SLURM_JOB_CPUS_PER_NODE", NULL,
+                 l->cpus);
     if (l->mem_mib > 0)
         env_set3_u64(&e, "TESS_MEM_PER_NODE", "SLURM_MEM_PER_NODE", NULL,
                      l->mem_mib);

@@ -46,15 +46,15 @@
 #define RUNNER_BUCKETS       256 /* per table; a node runs hundreds of jobs */
 #define END_POLL_FIRST_MS    10  /* first wait for a SIGKILLed container */
 #define END_POLL_MAX_MS      500
-#define UNKILLABLE_TIMEOUT_S 60  /* then report the job anyway */
+#define UNKILLABLE_TIMEOUT_S 60 /* then report the job anyway */
 #define SCRIPT_NAME          "script"
 
 /* What a child whose setup failed tells the parent. Smaller than
  * PIPE_BUF, so it is written atomically. */
 struct child_msg {
-    int err;          /* errno of the failing step */
-    char step[24];    /* "chdir", "open stdout", "exec", ... */
-    char arg[1024];   /* the path or value it failed on; may be "" */
+    int err;        /* errno of the failing step */
+    char step[24];  /* "chdir", "open stdout", "exec", ... */
+    char arg[1024]; /* the path or value it failed on; may be "" */
 };
 
 enum end_cause {
@@ -125,6 +125,7 @@ struct child_plan {
     const char *err_path; /* NULL: stderr goes with stdout */
     int out_flags;
     const char *exec_path;
+    char *interp; /* the "#!" interpreter, for messages; may be NULL */
     char **argv;
     char **envp;
 };
@@ -140,7 +141,7 @@ static struct job_run *job_find(const struct job_runner *r, uint32_t job_id)
 {
     struct job_run *j;
 
-    LIST_FOREACH(j, &r->by_id[bucket_of(job_id)], id_link)
+    LIST_FOREACH (j, &r->by_id[bucket_of(job_id)], id_link)
         if (j->job_id == job_id)
             return j;
     return NULL;
@@ -150,7 +151,7 @@ static struct job_run *job_find_pid(const struct job_runner *r, pid_t pid)
 {
     struct job_run *j;
 
-    LIST_FOREACH(j, &r->by_pid[bucket_of((uint32_t)pid)], pid_link)
+    LIST_FOREACH (j, &r->by_pid[bucket_of((uint32_t)pid)], pid_link)
         if (j->pid == pid)
             return j;
     return NULL;
@@ -269,8 +270,15 @@ static void __attribute__((noreturn)) child_run(struct child_plan *p)
         dup2(err_fd >= 0 ? err_fd : out_fd, STDERR_FILENO) < 0)
         child_fail(p, "dup2", "", 1);
     execve(p->exec_path, p->argv, p->envp);
+    /* ENOENT for a script that exists means its interpreter is missing. */
+    if (errno == ENOENT && p->interp && access(p->exec_path, F_OK) == 0) {
+        errno = ENOENT;
+        child_fail(p, "exec interpreter", p->interp, 127);
+    }
     child_fail(p, "exec", p->exec_path,
-               errno == ENOENT ? 127 : errno == EACCES ? 126 : 1);
+               errno == ENOENT   ? 127
+               : errno == EACCES ? 126
+                                 : 1);
 }
 
 /* ---------------------------------------------------------- end of jobs */
@@ -322,8 +330,7 @@ static void job_spool_remove(struct job_run *j)
         log_warning_errno("job %u: cannot remove %s", j->job_id,
                           j->script_path);
     if (j->spool_dir && rmdir(j->spool_dir) < 0 && errno != ENOENT)
-        log_warning_errno("job %u: cannot remove %s", j->job_id,
-                          j->spool_dir);
+        log_warning_errno("job %u: cannot remove %s", j->job_id, j->spool_dir);
 }
 
 /* Free a job that is no longer in either table. */
@@ -355,14 +362,14 @@ static void launch_reason(const struct child_msg *m, char *out, size_t size)
     const char *errstr = strerror(m->err);
     int arg_len = (int)strnlen(m->arg, sizeof(m->arg));
     int room = (int)size - 1 - (int)strlen("launch failed: ") -
-               (int)strnlen(m->step, sizeof(m->step)) - 1 -
-               (int)strlen(": ") - (int)strlen(errstr);
+               (int)strnlen(m->step, sizeof(m->step)) - 1 - (int)strlen(": ") -
+               (int)strlen(errstr);
     int n;
 
     if (arg_len <= room || room < 8)
         n = snprintf(out, size, "launch failed: %.*s%s%.*s: %s",
-                     (int)sizeof(m->step), m->step, arg_len ? " " : "",
-                     arg_len, m->arg, errstr);
+                     (int)sizeof(m->step), m->step, arg_len ? " " : "", arg_len,
+                     m->arg, errstr);
     else
         n = snprintf(out, size, "launch failed: %.*s %.*s...%s: %s",
                      (int)sizeof(m->step), m->step, room / 2 - 2, m->arg,
@@ -415,16 +422,20 @@ static void job_finish(struct job_run *j, bool is_unkillable)
 {
     struct job_runner *r = j->r;
     struct job_result res;
+    char *reason = NULL;
 
     job_result_fill(j, is_unkillable, &res);
     LIST_REMOVE(j, id_link);
     job_unlink_pid(j);
-    if (res.state == JOB_COMPLETED)
+    if (res.state == JOB_COMPLETED) {
         log_info("job %u: completed", j->job_id);
-    else
-        log_info("job %u: %s: %s (exit code %d, signal %d)", j->job_id,
-                 job_state_name(res.state), res.reason, res.exit_code,
+    } else {
+        reason = str_escape(res.reason, sizeof(res.reason));
+        log_info("job %u: %s: %s (exit %d:%d)", j->job_id,
+                 job_state_name(res.state), reason, res.exit_code,
                  res.term_signal);
+        free(reason);
+    }
     job_free(j);
     r->done(&res, r->arg);
 }
@@ -473,8 +484,8 @@ static void job_end_cb(evutil_socket_t fd, short what, void *arg)
     tv.tv_sec = j->poll_ms / 1000;
     tv.tv_usec = (j->poll_ms % 1000) * 1000;
     event_add(j->end_ev, &tv);
-    j->poll_ms = j->poll_ms * 2 > END_POLL_MAX_MS ? END_POLL_MAX_MS
-                                                  : j->poll_ms * 2;
+    j->poll_ms =
+        j->poll_ms * 2 > END_POLL_MAX_MS ? END_POLL_MAX_MS : j->poll_ms * 2;
 }
 
 /* Collect every child that has exited; job mains go on to job_end_cb
@@ -491,6 +502,7 @@ static void runner_reap(struct job_runner *r)
             continue;
         }
         job_unlink_pid(j);
+        proctrack_cont_leader_reaped(j->cont);
         j->status = status;
         j->has_exited = true;
         event_active(j->end_ev, EV_TIMEOUT, 0);
@@ -502,13 +514,22 @@ static void sigchld_cb(evutil_socket_t sig, short what, void *arg)
     runner_reap(arg);
 }
 
+/* Signal every process of the job, each once. The container holds the
+ * main process from the moment fork returns (proctrack_cont_set_leader),
+ * so a signal sent before the child has run its setup is not lost: the
+ * child blocks signals until it has reset their handlers. */
+static int job_signal(struct job_run *j, int sig)
+{
+    return proctrack_cont_signal(j->cont, sig) < 0 ? -1 : 0;
+}
+
 static void job_kill_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct job_run *j = arg;
 
     log_verbose("job %u: still running %u s after SIGTERM, sending SIGKILL",
                 j->job_id, j->r->kill_wait_s);
-    if (proctrack_cont_signal(j->cont, SIGKILL) < 0)
+    if (job_signal(j, SIGKILL) < 0)
         log_warning_errno("job %u: SIGKILL", j->job_id);
 }
 
@@ -517,8 +538,8 @@ static void job_terminate(struct job_run *j)
 {
     struct timeval tv = { (time_t)j->r->kill_wait_s, 0 };
 
-    (void)proctrack_cont_signal(j->cont, SIGCONT);
-    if (proctrack_cont_signal(j->cont, SIGTERM) < 0)
+    (void)job_signal(j, SIGCONT);
+    if (job_signal(j, SIGTERM) < 0)
         log_warning_errno("job %u: SIGTERM", j->job_id);
     event_add(j->kill_ev, &tv);
 }
@@ -648,6 +669,19 @@ static gid_t *lookup_groups(const char *name, gid_t gid, int *count)
     }
 }
 
+/* The interpreter a "#!" line names, or NULL. */
+static char *script_interp(const char *script)
+{
+    const char *p = script + 2;
+    size_t len;
+
+    if (script[0] != '#' || script[1] != '!')
+        return NULL;
+    p += strspn(p, " \t");
+    len = strcspn(p, " \t\r\n");
+    return len ? xstrndup(p, len) : NULL;
+}
+
 /* argv for execve: the script itself if it names an interpreter, else
  * /bin/sh reading it. */
 static char **build_argv(const struct job_launch *l, const char *script,
@@ -761,16 +795,16 @@ int job_runner_start(struct job_runner *r, const struct job_launch *l,
         if (!strcmp(err_path, out_path))
             XFREE(err_path);
     }
-    in_path = l->std_in ? output_path_expand(l->std_in, &octx)
-                        : xstrdup("/dev/null");
+    in_path =
+        l->std_in ? output_path_expand(l->std_in, &octx) : xstrdup("/dev/null");
 
     plan.cont = j->cont;
     plan.is_root = is_root;
     plan.uid = (uid_t)l->uid;
     plan.gid = (gid_t)l->gid;
     if (is_root)
-        plan.groups = lookup_groups(pw ? pw->pw_name : l->user_name,
-                                    plan.gid, &plan.ngroups);
+        plan.groups = lookup_groups(pw ? pw->pw_name : l->user_name, plan.gid,
+                                    &plan.ngroups);
     plan.work_dir = octx.work_dir;
     plan.in_path = in_path;
     plan.out_path = out_path;
@@ -778,6 +812,7 @@ int job_runner_start(struct job_runner *r, const struct job_launch *l,
     plan.out_flags = O_WRONLY | O_CREAT |
                      (l->open_mode == JOB_OPEN_APPEND ? O_APPEND : O_TRUNC);
     plan.argv = build_argv(l, j->script_path, &plan.exec_path);
+    plan.interp = script_interp(l->script);
     plan.envp = job_env_build(l, r->node_name, r->node_addr, pw);
 
     if (pipe2(pipefd, O_CLOEXEC) < 0 ||
@@ -786,7 +821,19 @@ int job_runner_start(struct job_runner *r, const struct job_launch *l,
                        strerror(errno));
         goto out;
     }
+    j->err_fd = pipefd[0];
+    pipefd[0] = -1;
     plan.err_fd = pipefd[1];
+    j->err_ev =
+        event_new(r->base, j->err_fd, EV_READ | EV_PERSIST, job_report_cb, j);
+    j->limit_ev = evtimer_new(r->base, job_limit_cb, j);
+    j->kill_ev = evtimer_new(r->base, job_kill_cb, j);
+    j->end_ev = evtimer_new(r->base, job_end_cb, j);
+    if (!j->err_ev || !j->limit_ev || !j->kill_ev || !j->end_ev) {
+        errno = ENOMEM;
+        tess_errprintf(err, "job %" PRIu32 ": cannot create events", l->job_id);
+        goto out;
+    }
 
     /* Block signals across fork so that no handler of the daemon runs in
      * the child before it resets them. */
@@ -803,18 +850,9 @@ int job_runner_start(struct job_runner *r, const struct job_launch *l,
     }
     close(pipefd[1]);
     pipefd[1] = -1;
-    j->err_fd = pipefd[0];
-    pipefd[0] = -1;
     j->pid = pid;
     proctrack_cont_set_leader(j->cont, pid);
 
-    j->err_ev = event_new(r->base, j->err_fd, EV_READ | EV_PERSIST,
-                          job_report_cb, j);
-    j->limit_ev = evtimer_new(r->base, job_limit_cb, j);
-    j->kill_ev = evtimer_new(r->base, job_kill_cb, j);
-    j->end_ev = evtimer_new(r->base, job_end_cb, j);
-    if (!j->err_ev || !j->limit_ev || !j->kill_ev || !j->end_ev)
-        fatal("job %u: out of memory for events", l->job_id);
     event_add(j->err_ev, NULL);
     job_arm_limit(j);
     LIST_INSERT_HEAD(&r->by_id[bucket_of(j->job_id)], j, id_link);
@@ -838,6 +876,7 @@ out:
     if (pipefd[1] >= 0)
         close(pipefd[1]);
     free(plan.groups);
+    free(plan.interp);
     free_strv(plan.argv);
     job_env_free(plan.envp);
     free(out_path);
@@ -878,7 +917,7 @@ int job_runner_signal(struct job_runner *r, uint32_t job_id, int sig)
         errno = ENOENT;
         return -1;
     }
-    return proctrack_cont_signal(j->cont, sig) < 0 ? -1 : 0;
+    return job_signal(j, sig);
 }
 
 bool job_runner_has(const struct job_runner *r, uint32_t job_id)
@@ -978,7 +1017,7 @@ static void job_kill_now(struct job_run *j)
     struct timespec deadline;
     struct timespec pause = { 0, 10 * 1000 * 1000 };
 
-    (void)proctrack_cont_signal(j->cont, SIGKILL);
+    (void)job_signal(j, SIGKILL);
     if (!j->has_exited) {
         int status;
         while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)

@@ -32,10 +32,10 @@ typedef void (*job_runner_done_fn)(const struct job_result *res, void *arg);
 
 struct job_runner_params {
     const char *node_name;
-    const char *spool_dir;  /* per-node state, exists; job users need
-                             * search (x) permission on it */
-    uint32_t kill_wait_s;   /* SIGTERM to SIGKILL grace */
-    const char *node_addr;  /* for TESS_NODE_ADDR; may be NULL */
+    const char *spool_dir; /* per-node state, exists; job users need
+                            * search (x) permission on it */
+    uint32_t kill_wait_s;  /* SIGTERM to SIGKILL grace */
+    const char *node_addr; /* for TESS_NODE_ADDR; may be NULL */
     /* Process tracking: "cgroup2", "freezer" or "pgrp" forces one (and
      * job_runner_create fails if it cannot work here); NULL or "auto"
      * picks the best available (see proctrack.h). */

@@ -21,6 +21,7 @@
 #include "common/daemonize.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/strutil.h"
 #include "common/xalloc.h"
 #include "noded/ctld_link.h"
 #include "noded/inventory.h"
@@ -35,6 +36,7 @@ struct options {
     bool is_daemon;
     bool print_inventory;
     int verbose;
+    unsigned minute_ms;
 };
 
 static void usage(FILE *out)
@@ -50,6 +52,8 @@ static void usage(FILE *out)
             "  -L, --log FILE         log to FILE (default NodedLogFile, "
             "else stderr)\n"
             "      --print-inventory  show the hardware found and exit\n"
+            "      --test-minute-ms MS  tests only: a job time limit minute "
+            "lasts MS ms\n"
             "  -v, --verbose          more logging (repeat for debug)\n"
             "  -h, --help             this text\n",
             TESS_SYSCONFDIR);
@@ -63,6 +67,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         { "daemon", no_argument, NULL, 'd' },
         { "log", required_argument, NULL, 'L' },
         { "print-inventory", no_argument, NULL, 'I' },
+        { "test-minute-ms", required_argument, NULL, 'T' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -91,6 +96,17 @@ static void parse_args(int argc, char **argv, struct options *o)
         case 'I':
             o->print_inventory = true;
             break;
+        case 'T': {
+            unsigned long long v;
+            if (str_to_u64(optarg, 1, 60000, &v) < 0) {
+                fprintf(stderr, "tessd: --test-minute-ms: expected 1..60000, "
+                                "got '%s'\n",
+                        optarg);
+                exit(2);
+            }
+            o->minute_ms = (unsigned)v;
+            break;
+        }
         case 'v':
             o->verbose++;
             break;
@@ -264,6 +280,7 @@ int main(int argc, char **argv)
     rp.spool_dir = nd.spool_dir;
     rp.kill_wait_s = conf->kill_wait_s;
     rp.node_addr = nd.node_conf->addr;
+    rp.minute_ms = opt.minute_ms;
     if (!(nd.runner = job_runner_create(nd.base, &rp, job_done_cb, &nd, &err)))
         startup_fail(ready_fd, err.text);
     if (!(nd.server = node_server_create(&nd, &err)))

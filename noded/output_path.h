@@ -31,7 +31,7 @@ struct output_path_ctx {
     const char *user_name; /* NULL: "" */
     const char *node_name; /* NULL: "" */
     uint32_t node_index;
-    const char *work_dir;  /* NULL: relative results stay relative */
+    const char *work_dir; /* NULL: relative results stay relative */
 };
 
 /* Expand 'pattern' (NULL: OUTPUT_PATH_DEFAULT). Returns a new string that

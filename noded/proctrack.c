@@ -57,7 +57,8 @@ struct proctrack_cont {
     char *mem_dir;   /* the memory cgroup; NULL if none */
     int join_fd;     /* dir/cgroup.procs */
     int mem_join_fd; /* mem_dir/cgroup.procs */
-    pid_t leader;    /* the job's main pid, session and group id */
+    pid_t sid;       /* the job's session and group id: the main pid */
+    pid_t leader;    /* the main pid until it is reaped, then 0 */
     char marker[32]; /* pgrp mode: "TESS_JOB_ID=<id>" */
 };
 
@@ -267,12 +268,12 @@ static int probe_cgroup2(struct proctrack *pt, struct tess_error *err)
         mount = CGROUP2_HYBRID;
     if (!mount) {
         errno = ENOTSUP;
-        return tess_errprintf(err, "no cgroup2 mount at %s or %s",
-                              CGROUP_ROOT, CGROUP2_HYBRID);
+        return tess_errprintf(err, "no cgroup2 mount at %s or %s", CGROUP_ROOT,
+                              CGROUP2_HYBRID);
     }
-    if (make_node_dir(mount, "", pt->node_name,
-                      (char **[3]){ &pt->base_dir, &pt->top_dir,
-                                    &pt->node_dir }) < 0) {
+    if (make_node_dir(
+            mount, "", pt->node_name,
+            (char **[3]){ &pt->base_dir, &pt->top_dir, &pt->node_dir }) < 0) {
         int saved_errno = errno;
         tess_errprintf(err, "%s: cannot create tessera/%s: %s", mount,
                        pt->node_name, strerror(saved_errno));
@@ -301,12 +302,12 @@ static int probe_freezer(struct proctrack *pt, struct tess_error *err)
         return tess_errprintf(err, "no cgroup v1 freezer at %s",
                               CGROUP_FREEZER);
     }
-    if (make_node_dir(CGROUP_FREEZER, "freezer", pt->node_name,
-                      (char **[3]){ &pt->base_dir, &pt->top_dir,
-                                    &pt->node_dir }) < 0) {
+    if (make_node_dir(
+            CGROUP_FREEZER, "freezer", pt->node_name,
+            (char **[3]){ &pt->base_dir, &pt->top_dir, &pt->node_dir }) < 0) {
         int saved_errno = errno;
-        tess_errprintf(err, "%s: cannot create tessera/%s: %s",
-                       CGROUP_FREEZER, pt->node_name, strerror(saved_errno));
+        tess_errprintf(err, "%s: cannot create tessera/%s: %s", CGROUP_FREEZER,
+                       pt->node_name, strerror(saved_errno));
         errno = ENOTSUP;
         return -1;
     }
@@ -531,8 +532,7 @@ static int freezer_signal(struct proctrack_cont *c, int sig)
      * task still FREEZING may fork once more; the caller repeats. */
     state = xasprintf("%s/freezer.state", c->dir);
     if (write_file(state, "FROZEN") < 0)
-        log_debug("job %u: freeze %s: %s", c->job_id, c->dir,
-                  strerror(errno));
+        log_debug("job %u: freeze %s: %s", c->job_id, c->dir, strerror(errno));
     count = cgroup_foreach_pid(c->dir, SIGKILL);
     if (write_file(state, "THAWED") < 0)
         log_warning_errno("job %u: thaw %s", c->job_id, c->dir);
@@ -663,11 +663,12 @@ static bool proc_has_marker(pid_t pid, const char *marker)
     return found;
 }
 
-/* Is process 'e' part of the job? Climb its ancestry: a process in the
- * job's session or group, or below one, belongs; so does an orphan this
- * daemon adopted that carries the job's marker, and everything below it.
- * A pid used as a session or group id cannot be recycled while any
- * process still uses it, so 'leader' stays unambiguous. */
+/* Is process 'e' part of the job? Climb its ancestry: the main process
+ * (even before its setsid), a process in the job's session or group, or
+ * one below them, belongs; so does an orphan this daemon adopted that
+ * carries the job's marker, and everything below it. A pid used as a
+ * session or group id cannot be recycled while any process still uses
+ * it, so 'sid' stays unambiguous after the main process is gone. */
 static bool pgrp_is_member(const struct proctrack_cont *c,
                            const struct proc_ent *tab, size_t n,
                            const struct proc_ent *e, pid_t self)
@@ -675,7 +676,8 @@ static bool pgrp_is_member(const struct proctrack_cont *c,
     for (int depth = 0; e && depth < PROC_ANCESTRY_MAX; depth++) {
         if (e->pid == self)
             return false;
-        if (c->leader > 0 && (e->pgid == c->leader || e->sid == c->leader))
+        if ((c->leader > 0 && e->pid == c->leader) ||
+            (c->sid > 0 && (e->pgid == c->sid || e->sid == c->sid)))
             return true;
         if (e->ppid == self)
             return proc_has_marker(e->pid, c->marker);
@@ -692,17 +694,21 @@ static int pgrp_walk(struct proctrack_cont *c, int sig)
     size_t n = 0;
     struct proc_ent *tab = NULL;
     int count = 0;
+    bool is_group_done = false;
 
-    if (sig && c->leader > 0)
-        (void)killpg(c->leader, sig);
+    /* The group first, in one call, so that nothing in it forks away;
+     * then each other member. Nobody gets the signal twice. */
+    if (sig && c->sid > 0)
+        is_group_done = killpg(c->sid, sig) == 0;
     if (!(tab = proc_table_load(&n)))
         return -1;
     for (size_t i = 0; i < n; i++) {
         if (tab[i].state == 'Z' || tab[i].state == 'X' ||
             !pgrp_is_member(c, tab, n, &tab[i], self))
             continue;
-        if (sig == 0 || kill(tab[i].pid, sig) == 0 || errno != ESRCH)
-            count++;
+        count++;
+        if (sig && !(is_group_done && tab[i].pgid == c->sid))
+            (void)kill(tab[i].pid, sig);
     }
     free(tab);
     return count;
@@ -819,7 +825,20 @@ int proctrack_cont_join_self(const struct proctrack_cont *c)
 
 void proctrack_cont_set_leader(struct proctrack_cont *c, pid_t pid)
 {
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%d", (int)pid);
+
+    c->sid = pid;
     c->leader = pid;
+    if (c->join_fd >= 0)
+        (void)!write(c->join_fd, num, (size_t)n);
+    if (c->mem_join_fd >= 0)
+        (void)!write(c->mem_join_fd, num, (size_t)n);
+}
+
+void proctrack_cont_leader_reaped(struct proctrack_cont *c)
+{
+    c->leader = 0;
 }
 
 int proctrack_cont_signal(struct proctrack_cont *c, int sig)
@@ -858,8 +877,7 @@ void proctrack_cont_destroy(struct proctrack_cont *c)
     if (c->mem_join_fd >= 0)
         close(c->mem_join_fd);
     if (c->dir && rmdir(c->dir) < 0 && errno != ENOENT)
-        log_warning_errno("job %u: cannot remove cgroup %s", c->job_id,
-                          c->dir);
+        log_warning_errno("job %u: cannot remove cgroup %s", c->job_id, c->dir);
     if (c->mem_dir && rmdir(c->mem_dir) < 0 && errno != ENOENT)
         log_warning_errno("job %u: cannot remove cgroup %s", c->job_id,
                           c->mem_dir);

@@ -80,10 +80,19 @@ struct proctrack_cont *proctrack_cont_create(struct proctrack *pt,
  * errno set. */
 int proctrack_cont_join_self(const struct proctrack_cont *c);
 
-/* Tell the container the pid of the job's main process (which has
- * called setsid(), so it also names the job's session and process
- * group). Call in the parent right after fork(). */
+/* Tell the container the pid of the job's main process, which calls
+ * setsid() first thing, so the pid also names the job's session and
+ * process group. Call in the parent right after fork(), before anything
+ * may signal the job: it moves the child into its cgroups from the parent
+ * too, so the container holds the child even before the child's own
+ * proctrack_cont_join_self(). Errors are ignored (the child reports its
+ * own join failure). */
 void proctrack_cont_set_leader(struct proctrack_cont *c, pid_t pid);
+
+/* The main process has been reaped: its pid may be recycled, so stop
+ * matching it (pgrp mode); its session and group id stay valid, as the
+ * kernel does not recycle a pid still used as one. */
+void proctrack_cont_leader_reaped(struct proctrack_cont *c);
 
 /* Send 'sig' to every process in the container. SIGKILL is delivered so
  * that a forking process cannot escape (cgroup.kill, or freeze-kill-thaw).

@@ -53,8 +53,8 @@ static char *describe_node(const struct conf_node *n)
     if (n->ngpus == 0)
         fputs("-", f);
     fprintf(f, " features=%s provider=%s region=%s tier=%s",
-            n->features ? n->features : "-",
-            n->provider ? n->provider : "-", n->region ? n->region : "-",
+            n->features ? n->features : "-", n->provider ? n->provider : "-",
+            n->region ? n->region : "-",
             n->network_tier ? n->network_tier : "-");
     fclose(f);
     return buf;
@@ -110,8 +110,7 @@ static char *print_conf(const struct conf *c)
 }
 
 /* Check one "G:", "N:" or "P:" fact about 'c'. */
-static void check_fact(const struct conf *c, const char *text,
-                       const char *fact)
+static void check_fact(const struct conf *c, const char *text, const char *fact)
 {
     char *got = NULL;
     char name[128];
@@ -158,37 +157,51 @@ struct good_case {
 
 static const struct good_case good_cases[] = {
     /* defaults */
-    { "", 0, 0,
+    { "",
+      0,
+      0,
       { "G:ClusterName=tessera", "G:ControlHost=127.0.0.1",
-        "G:ControlPort=6917",
-        "G:ControlSocket=/var/lib/tessera/tessctld.sock",
+        "G:ControlPort=6917", "G:ControlSocket=/var/lib/tessera/tessctld.sock",
         "G:StateDir=/var/lib/tessera", "G:SpoolDir=/var/spool/tessd/%n",
         "G:TessUser=root", "G:MungeSocket=" } },
-    { "# only a comment\n\n   \n", 0, 0,
+    { "# only a comment\n\n   \n",
+      0,
+      0,
       { "G:CtldLogFile=", "G:NodedLogFile=", "G:LogLevel=info",
         "G:DebugFlags=", "G:HeartbeatInterval=10", "G:NodeTimeout=60",
         "G:KillWait=5", "G:MaxMessageSize=16777216" } },
     { "\n", 0, 0, { "G:StoreCommitDelay=500", "G:JobRequeue=YES" } },
     /* several globals on a line; keys are case-insensitive */
-    { "clustername=alpha CONTROLPORT=7000 controlHost=10.0.0.1", 0, 0,
+    { "clustername=alpha CONTROLPORT=7000 controlHost=10.0.0.1",
+      0,
+      0,
       { "G:ClusterName=alpha", "G:ControlPort=7000",
         "G:ControlHost=10.0.0.1" } },
     { "ControlPort=0", 0, 0, { "G:ControlPort=0" } },
     /* Slurm aliases */
     { "SlurmctldHost=ctl1 StateSaveLocation=/srv/state/\n"
       "SlurmUser=slurm SlurmdTimeout=300 SlurmctldPort=6817",
-      0, 0,
+      0,
+      0,
       { "G:ControlHost=ctl1", "G:StateDir=/srv/state/",
         "G:ControlSocket=/srv/state/tessctld.sock", "G:TessUser=slurm",
         "G:NodeTimeout=300", "G:ControlPort=6817" } },
-    { "ControlSocket=/run/t.sock StateDir=/s", 0, 0,
+    { "ControlSocket=/run/t.sock StateDir=/s",
+      0,
+      0,
       { "G:ControlSocket=/run/t.sock" } },
     /* quoting and comments */
-    { "ClusterName=\"my cluster\" # trailing comment", 0, 0,
+    { "ClusterName=\"my cluster\" # trailing comment",
+      0,
+      0,
       { "G:ClusterName=\"my cluster\"" } },
-    { "ClusterName=\"a#b\"#c\nTessUser=x\"y z\"w", 0, 0,
+    { "ClusterName=\"a#b\"#c\nTessUser=x\"y z\"w",
+      0,
+      0,
       { "G:ClusterName=\"a#b\"", "G:TessUser=\"xy zw\"" } },
-    { "  # indented comment\n\tKillWait=0  \r\nJobRequeue=no\r\n", 0, 0,
+    { "  # indented comment\n\tKillWait=0  \r\nJobRequeue=no\r\n",
+      0,
+      0,
       { "G:KillWait=0", "G:JobRequeue=NO" } },
     /* value types */
     { "JobRequeue=false", 0, 0, { "G:JobRequeue=NO" } },
@@ -198,26 +211,36 @@ static const struct good_case good_cases[] = {
     { "MaxMessageSize=64K", 0, 0, { "G:MaxMessageSize=65536" } },
     { "MaxMessageSize=1GiB", 0, 0, { "G:MaxMessageSize=1073741824" } },
     { "MaxMessageSize=4096", 0, 0, { "G:MaxMessageSize=4096" } },
-    { "LogLevel=DEBUG DebugFlags=sched,WIRE", 0, 0,
+    { "LogLevel=DEBUG DebugFlags=sched,WIRE",
+      0,
+      0,
       { "G:LogLevel=debug", "G:DebugFlags=sched,wire" } },
-    { "LogLevel=2 DebugFlags=", 0, 0,
+    { "LogLevel=2 DebugFlags=",
+      0,
+      0,
       { "G:LogLevel=warning", "G:DebugFlags=" } },
     { "MungeSocket=/run/munge/m.sock CtldLogFile=/var/log/c.log\n"
       "NodedLogFile=/var/log/%n.log StoreCommitDelay=0",
-      0, 0,
+      0,
+      0,
       { "G:MungeSocket=/run/munge/m.sock", "G:CtldLogFile=/var/log/c.log",
         "G:NodedLogFile=/var/log/%n.log", "G:StoreCommitDelay=0" } },
-    { "HeartbeatInterval=30 NodeTimeout=31", 0, 0,
+    { "HeartbeatInterval=30 NodeTimeout=31",
+      0,
+      0,
       { "G:HeartbeatInterval=30", "G:NodeTimeout=31" } },
     /* node defaults */
-    { "NodeName=n1", 1, 0,
+    { "NodeName=n1",
+      1,
+      0,
       { "N:n1 addr=- port=0 cpus=0 mem=0 gpus=- features=- provider=- "
         "region=- tier=standard" } },
     /* a hostlist expands; every node gets the attributes */
     { "NodeName=rig[01-03] CPUs=16 RealMemory=64G Gpus=RTX4090:4 "
       "NodeAddr=10.1.1.1 Port=7001 Features=fast,ssd Provider=lab "
       "Region=home NetworkTier=HIGH",
-      3, 0,
+      3,
+      0,
       { "N:rig01 addr=10.1.1.1 port=7001 cpus=16 mem=65536 gpus=rtx4090:4 "
         "features=fast,ssd provider=lab region=home tier=high",
         "N:rig03 addr=10.1.1.1 port=7001 cpus=16 mem=65536 gpus=rtx4090:4 "
@@ -225,7 +248,8 @@ static const struct good_case good_cases[] = {
     /* GPU lists, Gres and Procs */
     { "nodename=g1 gpus=A100:2,h100-sxm5:1,l4\n"
       "NodeName=g2 Gres=gpu:rtx4090:4,GPU:a100:2 Procs=8 RealMemory=1024",
-      2, 0,
+      2,
+      0,
       { "N:g1 addr=- port=0 cpus=0 mem=0 gpus=a100:2,h100-sxm5:1,l4:1 "
         "features=- provider=- region=- tier=standard",
         "N:g2 addr=- port=0 cpus=8 mem=1024 gpus=rtx4090:4,a100:2 "
@@ -233,7 +257,8 @@ static const struct good_case good_cases[] = {
     /* continuation lines, also inside a value */
     { "NodeName=c[1-2] \\\n    CPUs=4 \\\n\tGpus=a:1,\\\nb:2\n"
       "PartitionName=p Nodes=c1,\\\nc2",
-      2, 1,
+      2,
+      1,
       { "N:c2 addr=- port=0 cpus=4 mem=0 gpus=a:1,b:2 features=- "
         "provider=- region=- tier=standard",
         "P:p nodes=c1,c2 default=1 max=inf deftime=unset maxnodes=0 "
@@ -247,7 +272,8 @@ static const struct good_case good_cases[] = {
       "PartitionName=DEFAULT MaxTime=60 State=DRAIN\n"
       "PartitionName=q1 Nodes=d[1-3]\n"
       "PartitionName=q2 Nodes=d2 MaxTime=UNLIMITED State=UP",
-      3, 2,
+      3,
+      2,
       { "N:d1 addr=- port=0 cpus=8 mem=0 gpus=a:1 features=- provider=- "
         "region=- tier=standard",
         "N:d2 addr=- port=0 cpus=16 mem=0 gpus=- features=- provider=- "
@@ -264,17 +290,26 @@ static const struct good_case good_cases[] = {
       "PartitionName=all Nodes=all Default=YES MaxTime=1-00:00:00 "
       "DefaultTime=30\n"
       "PartitionName=empty State=INACTIVE DefaultTime=UNLIMITED",
-      2, 3,
+      2,
+      3,
       { "P:early nodes=x1,x2 default=0 max=inf deftime=unset maxnodes=2 "
         "state=1",
         "P:all nodes=x1,x2 default=1 max=1440 deftime=30 maxnodes=0 "
         "state=0",
         "P:empty nodes=- default=0 max=inf deftime=inf maxnodes=0 "
         "state=3" } },
+    /* an empty DefaultTime undoes a default one */
+    { "PartitionName=DEFAULT DefaultTime=5\nPartitionName=z DefaultTime=\n"
+      "PartitionName=y",
+      0,
+      2,
+      { "P:z nodes=- default=1 max=inf deftime=unset maxnodes=0 state=0",
+        "P:y nodes=- default=0 max=inf deftime=5 maxnodes=0 state=0" } },
     /* DefaultTime may equal MaxTime; Default=NO is fine twice */
     { "PartitionName=a MaxTime=2:00:00 DefaultTime=120 Default=NO\n"
       "PartitionName=b Default=no",
-      0, 2,
+      0,
+      2,
       { "P:a nodes=- default=1 max=120 deftime=120 maxnodes=0 state=0",
         "P:b nodes=- default=0 max=inf deftime=unset maxnodes=0 "
         "state=0" } },
@@ -376,8 +411,7 @@ static const struct bad_case bad_cases[] = {
       "t.conf:1: Gpus: bad GPU count 'x' in 'rtx4090:x'" },
     { "NodeName=rig01 Gpus=rtx4090:65",
       "t.conf:1: Gpus: bad GPU count '65' in 'rtx4090:65'" },
-    { "NodeName=rig01 Gpus=rtx4090:0",
-      "t.conf:1: Gpus: bad GPU count '0'" },
+    { "NodeName=rig01 Gpus=rtx4090:0", "t.conf:1: Gpus: bad GPU count '0'" },
     { "NodeName=rig01 Gpus=rtx4090:", "t.conf:1: Gpus: bad GPU count ''" },
     { "NodeName=rig01 Gpus=4", "t.conf:1: Gpus: bad GPU type '4' in '4'" },
     { "NodeName=rig01 Gpus=a:1,,b:1",
@@ -385,12 +419,10 @@ static const struct bad_case bad_cases[] = {
     { "NodeName=rig01 Gpus=a:1,", "t.conf:1: Gpus: empty item" },
     { "NodeName=rig01 Gpus=a:1,A:2",
       "t.conf:1: Gpus: GPU type 'a' listed twice in 'a:1,A:2'" },
-    { "NodeName=rig01 Gpus=gpu:a:1",
-      "t.conf:1: Gpus: bad GPU item 'gpu:a:1'" },
+    { "NodeName=rig01 Gpus=gpu:a:1", "t.conf:1: Gpus: bad GPU item 'gpu:a:1'" },
     { "NodeName=rig01 Gres=mps:100",
       "t.conf:1: Gres: only gpu is supported, not 'mps:100'" },
-    { "NodeName=rig01 Gres=gpus:a:1",
-      "t.conf:1: Gres: only gpu is supported" },
+    { "NodeName=rig01 Gres=gpus:a:1", "t.conf:1: Gres: only gpu is supported" },
     { "NodeName=rig01 Gres=gpu:4",
       "t.conf:1: Gres: missing GPU type in 'gpu:4'" },
     { "NodeName=rig01 Gres=gpu:a:x",
@@ -456,11 +488,9 @@ static void test_bad(void **state)
         errno = 0;
         c = conf_load_string("t.conf", bc->text, &err);
         if (c)
-            fail_msg("config:\n%s\nloaded; wanted '%s'", bc->text,
-                     bc->error);
+            fail_msg("config:\n%s\nloaded; wanted '%s'", bc->text, bc->error);
         if (errno != EINVAL)
-            fail_msg("config:\n%s\nerrno %d, wanted EINVAL", bc->text,
-                     errno);
+            fail_msg("config:\n%s\nerrno %d, wanted EINVAL", bc->text, errno);
         if (strncmp(err.text, bc->error, strlen(bc->error)))
             fail_msg("config:\n%s\nwanted: %s...\ngot:    %s", bc->text,
                      bc->error, err.text);
@@ -495,9 +525,10 @@ static int setup_tmpdir(void **state)
 
 static int teardown_tmpdir(void **state)
 {
-    static const char *const names[] = { "main.conf", "nodes.conf",
-                                         "bad.conf",  "loop.conf",
-                                         "nul.conf",  "dup.conf" };
+    static const char *const names[] = {
+        "main.conf", "nodes.conf", "bad.conf",
+        "loop.conf", "nul.conf",   "dup.conf"
+    };
 
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
         char *path = xasprintf("%s/%s", tmpdir, names[i]);
@@ -557,10 +588,10 @@ static void test_include(void **state)
     struct tess_error err = { "" };
     char *nodes = write_file("nodes.conf", "NodeName=inc[1-3] CPUs=2\n"
                                            "KillWait=9\n");
-    char *path = write_file("main.conf",
-                            "ClusterName=inc\n"
-                            "Include nodes.conf # relative to this file\n"
-                            "PartitionName=p Nodes=ALL\n");
+    char *path =
+        write_file("main.conf", "ClusterName=inc\n"
+                                "Include nodes.conf # relative to this file\n"
+                                "PartitionName=p Nodes=ALL\n");
     struct conf *c = conf_load(path, &err);
     char *want = NULL;
 
@@ -679,10 +710,9 @@ static void test_lookup(void **state)
     struct conf_node nodes[2] = { { .name = (char *)"x" },
                                   { .name = (char *)"y" } };
     struct conf_partition parts[1] = { { .name = (char *)"p" } };
-    struct conf hand = { .nodes = nodes,
-                         .nnodes = 2,
-                         .partitions = parts,
-                         .npartitions = 1 };
+    struct conf hand = {
+        .nodes = nodes, .nnodes = 2, .partitions = parts, .npartitions = 1
+    };
     assert_ptr_equal(conf_find_node(&hand, "y"), &nodes[1]);
     assert_null(conf_find_node(&hand, "z"));
     assert_ptr_equal(conf_find_partition(&hand, "p"), &parts[0]);
@@ -740,7 +770,8 @@ static void test_print_round_trip(void **state)
     assert_string_equal(c->tess_user, "a");
     first = print_conf(c);
     conf_destroy(c);
-    assert_non_null(strstr(first, "\nControlSocket=\"/tmp/x y/tessctld.sock\"\n"));
+    assert_non_null(
+        strstr(first, "\nControlSocket=\"/tmp/x y/tessctld.sock\"\n"));
     assert_non_null(strstr(first, "\nDebugFlags=auth,launch\n"));
 
     /* One line per global key, in table order. */
@@ -795,8 +826,7 @@ static void test_key_docs(void **state)
             const struct conf_key *k = &sc->keys[r];
             assert_true(n < ARRAY_SIZE(names));
             names[n++] = k->name;
-            for (size_t a = 0; a < CONF_KEY_MAX_ALIASES && k->aliases[a]; a++)
-            {
+            for (size_t a = 0; a < CONF_KEY_MAX_ALIASES && k->aliases[a]; a++) {
                 assert_true(n < ARRAY_SIZE(names));
                 names[n++] = k->aliases[a];
             }

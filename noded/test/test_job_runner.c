@@ -36,6 +36,7 @@
 #include "common/job_desc.h"
 #include "common/job_launch.h"
 #include "common/log.h"
+#include "common/strutil.h"
 #include "common/xalloc.h"
 #include "noded/job_env.h"
 #include "noded/job_runner.h"
@@ -257,7 +258,8 @@ static bool pred_file_lines(struct fx *fx)
 }
 
 static char *env_default[] = { V("PATH=/usr/local/bin:/usr/bin:/bin"),
-                               V("SUBMITTED=yes"), V("SLURM_JOB_ID=999"), NULL };
+                               V("SUBMITTED=yes"), V("SLURM_JOB_ID=999"),
+                               NULL };
 
 /* A launch with test defaults; strings are borrowed (static or the
  * fixture's), so there is nothing to free. */
@@ -353,12 +355,18 @@ static void test_output_path(void **state)
 static void test_job_env(void **state)
 {
     char *submitted[] = {
-        V("PATH=/opt/bin"),     V("SLURM_JOB_ID=1"),
-        V("CUDA_VISIBLE_DEVICES=5"), V("SLURM_JOB_ACCOUNT=old"),
-        V("TESS_MEM_PER_NODE=9"), V("BAD"),
-        V("=noname"),           V("DUP=1"),
-        V("DUP=2"),             V("PWD=/home/alice/src"),
-        V("HOME=/custom"),      NULL,
+        V("PATH=/opt/bin"),
+        V("SLURM_JOB_ID=1"),
+        V("CUDA_VISIBLE_DEVICES=5"),
+        V("SLURM_JOB_ACCOUNT=old"),
+        V("TESS_MEM_PER_NODE=9"),
+        V("BAD"),
+        V("=noname"),
+        V("DUP=1"),
+        V("DUP=2"),
+        V("PWD=/home/alice/src"),
+        V("HOME=/custom"),
+        NULL,
     };
     uint32_t gpus[] = { 0, 2 };
     struct passwd pw = {
@@ -440,8 +448,7 @@ static void test_job_env(void **state)
         const char *got = job_env_get(env, with_gpus[i].name);
         if (!with_gpus[i].want && got)
             fail_msg("%s: want unset, got '%s'", with_gpus[i].name, got);
-        if (with_gpus[i].want &&
-            (!got || strcmp(got, with_gpus[i].want)))
+        if (with_gpus[i].want && (!got || strcmp(got, with_gpus[i].want)))
             fail_msg("%s: got '%s', want '%s'", with_gpus[i].name,
                      got ? got : "(unset)", with_gpus[i].want);
     }
@@ -623,8 +630,8 @@ static void test_env_in_job(void **state)
     run_until_done(fx, 1);
     assert_int_equal(fx->res.state, JOB_COMPLETED);
     out = out_file(fx, 107);
-    char *want = xasprintf("id=107 slurm=107 cuda=0,2 sub=yes node=%s\n",
-                           fx->node_name);
+    char *want =
+        xasprintf("id=107 slurm=107 cuda=0,2 sub=yes node=%s\n", fx->node_name);
     assert_string_equal(out, want);
     free(want);
     free(out);
@@ -666,13 +673,30 @@ static void test_launch_failures(void **state)
     assert_string_equal(fx->res.reason, want);
     free(want);
 
-    /* An interpreter that does not exist. */
-    launch_init(&l, fx, 111, "#!/nonexistent/interp\n");
+    /* A path too long for the reason keeps its ends and the errno text. */
+    char longdir[600] = "/nonexistent/";
+    memset(longdir + 13, 'a', 500);
+    longdir[513] = '\0';
+    launch_init(&l, fx, 112, "#!/bin/sh\necho never\n");
+    l.work_dir = longdir;
     start_ok(fx, &l);
     run_until_done(fx, 3);
     assert_int_equal(fx->res.state, JOB_FAILED);
+    assert_true(str_starts_with(fx->res.reason,
+                                "launch failed: chdir /nonexistent/aaa"));
+    assert_non_null(strstr(fx->res.reason, "aaa...aaa"));
+    assert_non_null(strstr(fx->res.reason, "aaa: No such file or directory"));
+    assert_int_equal(strlen(fx->res.reason), sizeof(fx->res.reason) - 1);
+
+    /* An interpreter that does not exist. */
+    launch_init(&l, fx, 111, "#!/nonexistent/interp\n");
+    start_ok(fx, &l);
+    run_until_done(fx, 4);
+    assert_int_equal(fx->res.state, JOB_FAILED);
     assert_int_equal(fx->res.exit_code, 127);
-    assert_non_null(strstr(fx->res.reason, "launch failed: exec "));
+    assert_string_equal(fx->res.reason,
+                        "launch failed: exec interpreter "
+                        "/nonexistent/interp: No such file or directory");
 }
 
 static void test_start_errors(void **state)
@@ -817,8 +841,7 @@ static void cancel_tree(const char *mode)
     if (!fx->r) {
         fx_free(fx);
         if (errno == ENOTSUP) {
-            print_message("# proctrack %s not available: %s\n", mode,
-                          err.text);
+            print_message("# proctrack %s not available: %s\n", mode, err.text);
             skip();
         }
         fail_msg("job_runner_create: %s", err.text);
@@ -1071,14 +1094,12 @@ int main(void)
         cmocka_unit_test(test_job_env),
         cmocka_unit_test_setup_teardown(test_exit_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_code, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_killed_by_signal, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_killed_by_signal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_shebang_and_args, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_output_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env_in_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_launch_failures, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_launch_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signal_and_foreach, setup,
                                         teardown),

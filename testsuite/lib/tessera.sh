@@ -42,6 +42,17 @@ command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 &&
 # Make the trash directory reachable by the other users tests run as.
 chmod 755 "$TRASH"
 
+# test_line_count OP N FILE (git's helper; Debian's sharness 1.0 lacks it)
+command -v test_line_count >/dev/null 2>&1 ||
+test_line_count() {
+    if test "$(wc -l <"$3")" "$1" "$2"; then
+        return 0
+    fi
+    echo "test_line_count: line count of $3 is not $1 $2:"
+    cat "$3"
+    return 1
+}
+
 wait_for() { # CMD TIMEOUT_S
     _deadline=$(($(date +%s) + $2))
     while ! eval "$1" >/dev/null 2>&1; do
@@ -134,7 +145,7 @@ tess_start_nodes() { # [NAME...]
     _names="$*"
     test -n "$_names" || _names=$(tess_node_names)
     for n in $_names; do
-        tessd -f "$TESS_CONF" -N "$n" &
+        tessd -f "$TESS_CONF" -N "$n" ${TESS_NODED_ARGS:-} &
         TESS_NODE_PIDS="$TESS_NODE_PIDS $!"
     done
     _count=$(echo $_names | wc -w)
