@@ -25,6 +25,7 @@
 #include "ctld/job_mgr.h"
 #include "ctld/job_table.h"
 #include "ctld/node_table.h"
+#include "ctld/ops.h"
 #include "ctld/sched.h"
 #include "ctld/server.h"
 #include "ctld/store.h"
@@ -47,6 +48,7 @@ static void usage(FILE *out)
             "  -L, --log FILE     log to FILE (default CtldLogFile, else "
             "stderr)\n"
             "  -v, --verbose      more logging (repeat for debug)\n"
+            "      --list-ops     print the ops this controller serves\n"
             "  -h, --help         this text\n",
             TESS_SYSCONFDIR);
 }
@@ -58,6 +60,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         { "daemon", no_argument, NULL, 'd' },
         { "log", required_argument, NULL, 'L' },
         { "verbose", no_argument, NULL, 'v' },
+        { "list-ops", no_argument, NULL, 'O' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -80,6 +83,11 @@ static void parse_args(int argc, char **argv, struct options *o)
         case 'v':
             o->verbose++;
             break;
+        case 'O':
+            printf("auth.hello\n");
+            for (const char *const *op = ops_names(); *op; op++)
+                printf("%s\n", *op);
+            exit(0);
         case 'h':
             usage(stdout);
             exit(0);

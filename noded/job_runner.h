@@ -4,9 +4,9 @@
  * environment, enforces its time limit, and kills its whole process tree on
  * request. Completion is reported through the callback from the event
  * loop; the runner never blocks the loop. It owns SIGCHLD handling for the
- * daemon: it reaps every child of the process (waitpid(-1)), and makes the
- * daemon a child subreaper so that a job's orphans are reaped here too, so
- * no other module may wait for children of its own. */
+ * daemon: it reaps every child of the process (waitpid(-1)) and makes the
+ * daemon a child subreaper, so that a job's orphans are reaped here too.
+ * No other module may fork children and wait for them itself. */
 #ifndef TESS_NODED_JOB_RUNNER_H
 #define TESS_NODED_JOB_RUNNER_H
 
@@ -23,9 +23,14 @@ struct tess_error;
 struct job_result {
     uint32_t job_id;
     enum job_state state; /* COMPLETED, FAILED, CANCELLED, TIMEOUT */
-    int exit_code;        /* exit status of the script, 0..255 */
+    int exit_code;        /* exit status of the script, 0..255; a launch
+                           * failure exits 1 (126/127 when exec fails) */
     int term_signal;      /* signal that killed it, 0 if none */
-    char reason[256];     /* e.g. "launch failed: chdir /x: No such file" */
+    char reason[256];     /* "" when COMPLETED, else e.g. "exit code 3",
+                           * "killed by signal 9 (Killed)", "cancelled",
+                           * "launch failed: chdir /x: No such file or
+                           * directory"; "; processes survived SIGKILL"
+                           * is appended when some could not be killed */
 };
 
 typedef void (*job_runner_done_fn)(const struct job_result *res, void *arg);
