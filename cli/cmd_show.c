@@ -12,11 +12,14 @@
 #include "cli/cli.h"
 #include "cli/format.h"
 #include "common/client.h"
+#include "common/conf.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: %s [--json] job ID | node NAME | partition NAME\n",
-            cli_prog);
+    fprintf(out,
+            "Usage: %s [--json] job ID | node NAME | partition NAME\n"
+            "       %s config\n",
+            cli_prog, cli_prog);
 }
 
 /* key=value for scalars, nested objects flattened with dots. */
@@ -80,6 +83,11 @@ int cmd_show(int argc, char **argv)
             usage(stderr);
             return 2;
         }
+    }
+    if (argc - optind == 1 && !strcmp(argv[optind], "config")) {
+        /* The configuration this CLI reads, every key with its value. */
+        conf_print(cli_conf(), stdout);
+        return 0;
     }
     if (argc - optind != 2) {
         usage(stderr);

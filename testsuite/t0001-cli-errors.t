@@ -67,4 +67,11 @@ test_expect_success 'tessctld refuses a bad config with file:line' '
     grep -q "bad.conf:2: BogusKey" err
 '
 
+test_expect_success 'tess show config prints every global key' '
+    TESS_CONF="$TESS_SRCDIR/contribs/tessera.conf.example" tess show config >cfg &&
+    grep -qx "ClusterName=local" cfg &&
+    grep -qx "KillWait=5" cfg &&
+    grep -qx "ControlSocket=/var/lib/tessera/tessctld.sock" cfg
+'
+
 tess_test_done
