@@ -142,9 +142,22 @@ int cmd_queue(int argc, char **argv)
         }
     }
     c = cli_connect();
-    reply = cli_call(c, "job.list", body);
-    client_destroy(c);
+    /* Fetch every page (the controller caps each reply). */
+    reply = json_pack("{s:[]}", "jobs");
     jobs = json_object_get(reply, "jobs");
+    for (;;) {
+        json_t *page = cli_call(c, "job.list", json_deep_copy(body));
+        json_t *next = json_object_get(page, "next_after");
+        json_array_extend(jobs, json_object_get(page, "jobs"));
+        if (!json_is_integer(next)) {
+            json_decref(page);
+            break;
+        }
+        json_object_set(body, "after_id", next);
+        json_decref(page);
+    }
+    json_decref(body);
+    client_destroy(c);
     out = json_array();
     json_array_foreach(jobs, i, j)
     {

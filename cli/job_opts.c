@@ -30,11 +30,12 @@
 #include "common/xalloc.h"
 
 /* How many bytes of a bad value a message quotes. */
-#define QUOTE_MAX 64
+#define QUOTE_MAX   64
 /* The left column of the --help text. */
 #define HELP_COLUMN 35
 
-#define WRAP_HEADER "#!/bin/sh\n# This script was created by tess batch --wrap.\n"
+#define WRAP_HEADER \
+    "#!/bin/sh\n# This script was created by tess batch --wrap.\n"
 
 /* Options that replace each other as a whole (see job_opts.h). */
 enum opt_group {
@@ -55,10 +56,10 @@ struct opt_row;
 
 /* One parse of one source (the command line, or one script). */
 struct opt_parse {
-    struct job_desc *jd;   /* the private copy being changed */
-    const char *path;      /* the script; NULL for the command line */
-    unsigned line;         /* in the script, for messages */
-    int64_t now;           /* for --begin */
+    struct job_desc *jd; /* the private copy being changed */
+    const char *path;    /* the script; NULL for the command line */
+    unsigned line;       /* in the script, for messages */
+    int64_t now;         /* for --begin */
     const struct opt_row *group_row[GROUP_COUNT]; /* who set each group */
     bool has_wrap;
     bool wants_help;
@@ -73,10 +74,10 @@ struct opt_row {
     char short_name;       /* 0 when there is none */
     bool has_arg;
     opt_handler_fn handler;
-    size_t offset;         /* the job_desc member, for shared handlers */
+    size_t offset; /* the job_desc member, for shared handlers */
     enum opt_group group;
-    bool is_cli_only;      /* refused in directives */
-    const char *arg_name;  /* in --help; NULL when !has_arg */
+    bool is_cli_only;     /* refused in directives */
+    const char *arg_name; /* in --help; NULL when !has_arg */
     const char *help;
 };
 
@@ -106,8 +107,7 @@ static int bad_value(struct opt_parse *ps, const struct opt_row *row,
 {
     char *quoted = str_escape(arg, QUOTE_MAX);
 
-    opt_fail(ps, "--%s: bad %s '%s': %s", row->long_name, what, quoted,
-             reason);
+    opt_fail(ps, "--%s: bad %s '%s': %s", row->long_name, what, quoted, reason);
     free(quoted);
     return -1;
 }
@@ -172,8 +172,8 @@ static int check_text(struct opt_parse *ps, const struct opt_row *row,
     if (len == 0)
         return opt_fail(ps, "--%s: empty value", row->long_name);
     if (len > max)
-        return opt_fail(ps, "--%s: value longer than %zu bytes",
-                        row->long_name, max);
+        return opt_fail(ps, "--%s: value longer than %zu bytes", row->long_name,
+                        max);
     if (!is_utf8(arg, len))
         return opt_fail(ps, "--%s: value is not valid UTF-8", row->long_name);
     return 0;
@@ -290,8 +290,8 @@ static int group_claim(struct opt_parse *ps, const struct opt_row *row)
 static int h_mem(struct opt_parse *ps, const struct opt_row *row,
                  const char *arg)
 {
-    bool is_per_node = row->offset == offsetof(struct job_desc,
-                                               mem_per_node_mib);
+    bool is_per_node =
+        row->offset == offsetof(struct job_desc, mem_per_node_mib);
     struct tess_error sub = { "" };
     uint64_t mib;
     char reason[64];
@@ -353,8 +353,8 @@ static int gpu_apply(struct opt_parse *ps, const struct opt_row *row,
     return 0;
 }
 
-#define GPU_SYNTAX                                                             \
-    "expected [TYPE:]COUNT, COUNT 0..100000, TYPE of letters, digits, '_', "   \
+#define GPU_SYNTAX                                                           \
+    "expected [TYPE:]COUNT, COUNT 0..100000, TYPE of letters, digits, '_', " \
     "'-' or '.'"
 
 /* --gpus, --gpus-per-node, --gpus-per-task: [TYPE:]N */
@@ -496,39 +496,39 @@ static const struct opt_row opt_table[] = {
     { "array", 'a', true, h_string, OFF(array), GROUP_NONE, false, "INDEXES",
       "submit a job array, e.g. 0-15%4" },
     { "begin", 0, true, h_begin, 0, GROUP_NONE, false, "TIME",
-      "start no earlier than TIME (now+1hour, 2030-01-31T08:00, 17:30)" },
+      "start no earlier than TIME (now+1hour)" },
     { "chdir", 'D', true, h_string, OFF(work_dir), GROUP_NONE, false, "DIR",
-      "run the script in DIR (default: the current directory)" },
+      "run in DIR (default: current directory)" },
     { "constraint", 'C', true, h_string, OFF(constraint), GROUP_NONE, false,
       "LIST", "run on nodes with these features" },
     { "cpus-per-task", 'c', true, h_count, OFF(cpus_per_task), GROUP_NONE,
-      false, "N", "N CPUs for each task (default: 1)" },
+      false, "N", "CPUs for each task (default: 1)" },
     { "dependency", 'd', true, h_string, OFF(dependency), GROUP_NONE, false,
       "LIST", "start after other jobs, e.g. afterok:42" },
-    { "error", 'e', true, h_string, OFF(std_err), GROUP_NONE, false,
-      "PATTERN", "write stderr to PATTERN (default: with stdout)" },
+    { "error", 'e', true, h_string, OFF(std_err), GROUP_NONE, false, "PATTERN",
+      "stderr file (default: the stdout file)" },
     { "exclusive", 0, false, h_flag, OFF(exclusive), GROUP_NONE, false, NULL,
       "share no node with other jobs" },
     { "export", 0, true, h_string, OFF(export_env), GROUP_NONE, false,
-      "ALL|NONE|VARS", "environment passed to the job (default: ALL)" },
+      "ALL|NONE|VARS", "environment for the job (default: ALL)" },
     { "gpus", 'G', true, h_gpus, OFF(gpus), GROUP_GPU, false, "[TYPE:]N",
-      "N GPUs for the whole job" },
+      "GPUs for the whole job" },
     { "gpus-per-node", 0, true, h_gpus, OFF(gpus_per_node), GROUP_GPU, false,
-      "[TYPE:]N", "N GPUs on each node" },
+      "[TYPE:]N", "GPUs on each node" },
     { "gpus-per-task", 0, true, h_gpus, OFF(gpus_per_task), GROUP_GPU, false,
-      "[TYPE:]N", "N GPUs for each task" },
+      "[TYPE:]N", "GPUs for each task" },
     { "gres", 0, true, h_gres, OFF(gpus_per_node), GROUP_GPU, false,
-      "gpu[:TYPE][:N]", "N GPUs on each node (Slurm's GRES syntax)" },
+      "gpu[:TYPE][:N]", "GPUs on each node, Slurm's syntax" },
     { "help", 'h', false, h_help, 0, GROUP_NONE, true, NULL,
       "show this help and exit" },
     { "hold", 'H', false, h_flag, OFF(hold), GROUP_NONE, false, NULL,
       "submit the job held" },
     { "input", 'i', true, h_string, OFF(std_in), GROUP_NONE, false, "PATTERN",
-      "read stdin from PATTERN (default: /dev/null)" },
+      "stdin file (default: /dev/null)" },
     { "job-name", 'J', true, h_string, OFF(name), GROUP_NONE, false, "NAME",
-      "name the job (default: the script's file name)" },
+      "name the job (default: the script name)" },
     { "mem", 0, true, h_mem, OFF(mem_per_node_mib), GROUP_MEM, false, "SIZE",
-      "memory on each node, e.g. 4G; 0 takes all of it" },
+      "memory per node, e.g. 4G; 0 means all" },
     { "mem-per-cpu", 0, true, h_mem, OFF(mem_per_cpu_mib), GROUP_MEM, false,
       "SIZE", "memory for each CPU" },
     { "mem-per-gpu", 0, true, h_mem, OFF(mem_per_gpu_mib), GROUP_MEM, false,
@@ -538,27 +538,27 @@ static const struct opt_row opt_table[] = {
     { "nodes", 'N', true, h_nodes, 0, GROUP_NONE, false, "MIN[-MAX]",
       "number of nodes (default: 1)" },
     { "ntasks", 'n', true, h_count, OFF(ntasks), GROUP_NONE, false, "N",
-      "number of tasks (default: one per node)" },
+      "number of tasks (default: 1 per node)" },
     { "ntasks-per-node", 0, true, h_count, OFF(ntasks_per_node), GROUP_NONE,
-      false, "N", "number of tasks on each node" },
+      false, "N", "tasks on each node" },
     { "open-mode", 0, true, h_open_mode, 0, GROUP_NONE, false,
-      "append|truncate", "how to open the output files (default: truncate)" },
-    { "output", 'o', true, h_string, OFF(std_out), GROUP_NONE, false,
-      "PATTERN", "write stdout to PATTERN (default: tessera-%j.out)" },
+      "append|truncate", "output file mode (default: truncate)" },
+    { "output", 'o', true, h_string, OFF(std_out), GROUP_NONE, false, "PATTERN",
+      "stdout file (default: tessera-%j.out)" },
     { "partition", 'p', true, h_string, OFF(partition), GROUP_NONE, false,
-      "NAME", "run in partition NAME (default: the default partition)" },
+      "NAME", "run in partition NAME" },
     { "qos", 'q', true, h_string, OFF(qos), GROUP_NONE, false, "NAME",
-      "quality of service" },
+      "quality of service NAME" },
     { "requeue", 0, false, h_requeue, 0, GROUP_NONE, false, NULL,
       "requeue the job if its node fails" },
     { "signal", 0, true, h_string, OFF(signal), GROUP_NONE, false,
-      "[{R|B}:]SIG[@SECS]", "send SIG SECS seconds before the time limit" },
+      "[{R|B}:]SIG[@SECS]", "send SIG SECS seconds before the end" },
     { "time", 't', true, h_time, 0, GROUP_NONE, false, "LIMIT",
-      "time limit: MM, MM:SS, HH:MM:SS, D-HH[:MM[:SS]] or UNLIMITED" },
+      "limit: MM, HH:MM:SS, D-HH, UNLIMITED" },
     { "wait", 'W', false, h_flag, OFF(wait), GROUP_NONE, false, NULL,
-      "wait for the job to end, and exit with its exit code" },
+      "wait for the job; exit with its status" },
     { "wrap", 0, true, h_wrap, 0, GROUP_NONE, true, "COMMAND",
-      "run COMMAND with /bin/sh instead of a script" },
+      "run COMMAND with /bin/sh, no script" },
 };
 
 #define OPT_COUNT (sizeof(opt_table) / sizeof(opt_table[0]))
@@ -747,8 +747,7 @@ static int parse_long(struct opt_parse *ps, int n, char *const *words, int *i)
 
 /* words[*i] is "-abc": flags, the last of which may take an argument
  * (the rest of the word, or the next word). */
-static int parse_short(struct opt_parse *ps, int n, char *const *words,
-                       int *i)
+static int parse_short(struct opt_parse *ps, int n, char *const *words, int *i)
 {
     const char *w = words[*i];
     int next = *i + 1;
@@ -832,8 +831,9 @@ int job_opts_parse_argv(struct job_desc *jd, int argc, char *const *argv,
         goto fail;
     if (ps.has_wrap && !ps.wants_help && stop < argc) {
         char *quoted = str_escape(argv[stop], QUOTE_MAX);
-        opt_fail(&ps, "--wrap: no script or script arguments may follow "
-                      "(found '%s')",
+        opt_fail(&ps,
+                 "--wrap: no script or script arguments may follow "
+                 "(found '%s')",
                  quoted);
         free(quoted);
         goto fail;
@@ -1007,8 +1007,7 @@ static int parse_directive(struct opt_parse *ps, const char *s, size_t len)
 }
 
 int job_opts_parse_script(struct job_desc *jd, const char *path,
-                          const char *text, size_t len,
-                          struct tess_error *err)
+                          const char *text, size_t len, struct tess_error *err)
 {
     struct opt_parse ps = {
         .path = path, .line = 1, .now = (int64_t)time(NULL), .err = err
@@ -1069,8 +1068,8 @@ void job_opts_warnings(const struct job_desc *jd, struct job_opts_warn *warn)
     }
 }
 
-void job_opts_print_warnings(const struct job_opts_warn *warn,
-                             const char *cmd, FILE *fp)
+void job_opts_print_warnings(const struct job_opts_warn *warn, const char *cmd,
+                             FILE *fp)
 {
     for (size_t i = 0; i < warn->count; i++)
         fprintf(fp, "%s: warning: %s is accepted but not yet acted on; %s\n",
@@ -1095,9 +1094,8 @@ void job_opts_print_usage(const char *cmd, FILE *fp)
         int n;
 
         if (row->short_name)
-            n = snprintf(left, sizeof(left), "  -%c, --%s%s%s",
-                         row->short_name, row->long_name,
-                         row->arg_name ? "=" : "",
+            n = snprintf(left, sizeof(left), "  -%c, --%s%s%s", row->short_name,
+                         row->long_name, row->arg_name ? "=" : "",
                          row->arg_name ? row->arg_name : "");
         else
             n = snprintf(left, sizeof(left), "      --%s%s%s", row->long_name,
@@ -1110,6 +1108,7 @@ void job_opts_print_usage(const char *cmd, FILE *fp)
         else
             fprintf(fp, "%-*s", HELP_COLUMN, left);
         fprintf(fp, "%s%s\n", row->help,
-                find_pending(row->long_name) ? " [not yet acted on]" : "");
+                find_pending(row->long_name) ? " (*)" : "");
     }
+    fprintf(fp, "\n(*) accepted, but not yet acted on by this version\n");
 }

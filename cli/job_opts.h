@@ -78,8 +78,7 @@ int job_opts_scan_argv(int argc, char *const *argv, struct job_opts_cli *cli,
  * Returns 0, or -1 with errno EINVAL, err as "PATH:LINE: ..." and jd
  * unchanged. Reads the clock (for --begin); no I/O. */
 int job_opts_parse_script(struct job_desc *jd, const char *path,
-                          const char *text, size_t len,
-                          struct tess_error *err);
+                          const char *text, size_t len, struct tess_error *err);
 
 /* Options that are accepted but that this version does not act on. */
 #define JOB_OPTS_WARN_MAX 16
@@ -101,11 +100,11 @@ void job_opts_warnings(const struct job_desc *jd, struct job_opts_warn *warn);
 
 /* Print each warning as "CMD: warning: --array is accepted but not yet
  * acted on; the job runs once". */
-void job_opts_print_warnings(const struct job_opts_warn *warn,
-                             const char *cmd, FILE *fp);
+void job_opts_print_warnings(const struct job_opts_warn *warn, const char *cmd,
+                             FILE *fp);
 
 /* Print the usage text for `CMD --help`: one line per option, generated
- * from the option table; options not yet acted on are marked. */
+ * from the option table; options not yet acted on are marked "(*)". */
 void job_opts_print_usage(const char *cmd, FILE *fp);
 
 #endif

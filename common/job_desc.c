@@ -35,24 +35,29 @@ static const char *const requeue_names[] = {
     NULL,
 };
 
-#define OFF(m)   offsetof(struct job_desc, m)
+/* ENUM fields are read and written as int. */
+_Static_assert(sizeof(enum job_open_mode) == sizeof(int) &&
+                   sizeof(enum job_requeue) == sizeof(int),
+               "job enums must be int-sized");
+
+#define OFF(m) offsetof(struct job_desc, m)
 #define STR(m, max_)                                                           \
     {                                                                          \
         .key = #m, .type = JOB_DESC_FIELD_STR, .offset = OFF(m), .max = (max_) \
     }
-#define COUNT(m)                                                               \
-    {                                                                          \
-        .key = #m, .type = JOB_DESC_FIELD_U32, .offset = OFF(m), .min = 1,     \
-        .max = JOB_COUNT_MAX                                                   \
+#define COUNT(m)                                                           \
+    {                                                                      \
+        .key = #m, .type = JOB_DESC_FIELD_U32, .offset = OFF(m), .min = 1, \
+        .max = JOB_COUNT_MAX                                               \
     }
-#define MEM(m)                                                                 \
-    {                                                                          \
-        .key = #m, .type = JOB_DESC_FIELD_U64, .offset = OFF(m), .min = 1,     \
-        .max = (int64_t)JOB_MEM_MAX_MIB                                        \
+#define MEM(m)                                                             \
+    {                                                                      \
+        .key = #m, .type = JOB_DESC_FIELD_U64, .offset = OFF(m), .min = 1, \
+        .max = (int64_t)JOB_MEM_MAX_MIB                                    \
     }
-#define FLAG(m)                                                                \
-    {                                                                          \
-        .key = #m, .type = JOB_DESC_FIELD_BOOL, .offset = OFF(m)               \
+#define FLAG(m)                                                  \
+    {                                                            \
+        .key = #m, .type = JOB_DESC_FIELD_BOOL, .offset = OFF(m) \
     }
 
 /* 'wait' is CLI-only and deliberately absent. */
@@ -396,8 +401,7 @@ static int decode_strv(const char *op, const struct job_desc_field *f,
         if (f->type == JOB_DESC_FIELD_ENVV) {
             const char *eq = strchr(s, '=');
             if (!eq || eq == s)
-                return bad(op, f, err, "entry %zu: expected \"NAME=VALUE\"",
-                           i);
+                return bad(op, f, err, "entry %zu: expected \"NAME=VALUE\"", i);
         }
     }
     out = xcalloc(n + 1, sizeof(*out));
@@ -480,8 +484,8 @@ static int decode_one(const char *op, const struct job_desc_field *f,
     }
     if (!json_is_integer(v) || (iv = json_integer_value(v)) < f->min ||
         iv > f->max)
-        return bad(op, f, err, "expected integer %" PRId64 "..%" PRId64,
-                   f->min, f->max);
+        return bad(op, f, err, "expected integer %" PRId64 "..%" PRId64, f->min,
+                   f->max);
     if (f->type == JOB_DESC_FIELD_U32)
         *(uint32_t *)p = (uint32_t)iv;
     else if (f->type == JOB_DESC_FIELD_U64)
@@ -603,14 +607,12 @@ static int check_desc(const struct job_desc *jd, struct tess_error *err)
 {
     int mem_kinds = (jd->mem_per_node_mib || jd->is_mem_whole_node) +
                     (jd->mem_per_cpu_mib != 0) + (jd->mem_per_gpu_mib != 0);
-    int gpu_kinds = (jd->gpus != 0) + (jd->gpus_per_node != 0) +
-                    (jd->gpus_per_task != 0);
+    int gpu_kinds =
+        (jd->gpus != 0) + (jd->gpus_per_node != 0) + (jd->gpus_per_task != 0);
 
-    errno = EPROTO;
     if (jd->max_nodes && jd->max_nodes < job_desc_nodes(jd))
-        return tess_errprintf(err,
-                              "job.submit: field 'max_nodes': less than "
-                              "min_nodes");
+        return tess_errprintf(err, "job.submit: field 'max_nodes': less than "
+                                   "min_nodes");
     if (jd->mem_per_node_mib && jd->is_mem_whole_node)
         return tess_errprintf(err,
                               "job.submit: fields 'mem_per_node_mib' and "
@@ -621,10 +623,9 @@ static int check_desc(const struct job_desc *jd, struct tess_error *err)
                               "'mem_per_cpu_mib' and 'mem_per_gpu_mib' may be "
                               "set");
     if (gpu_kinds > 1)
-        return tess_errprintf(err,
-                              "job.submit: at most one of 'gpus', "
-                              "'gpus_per_node' and 'gpus_per_task' may be "
-                              "set");
+        return tess_errprintf(err, "job.submit: at most one of 'gpus', "
+                                   "'gpus_per_node' and 'gpus_per_task' may be "
+                                   "set");
     if (jd->gpu_type && gpu_kinds == 0)
         return tess_errprintf(err,
                               "job.submit: field 'gpu_type': needs 'gpus', "
@@ -636,8 +637,8 @@ struct job_desc *job_desc_from_json(const json_t *o, struct tess_error *err)
 {
     struct job_desc *jd = job_desc_create();
 
-    if (job_desc_field_decode(desc_fields, NFIELDS, "job.submit", o, jd,
-                              err) < 0 ||
+    if (job_desc_field_decode(desc_fields, NFIELDS, "job.submit", o, jd, err) <
+            0 ||
         check_desc(jd, err) < 0) {
         job_desc_destroy(jd);
         errno = EPROTO;

@@ -22,16 +22,16 @@ struct tess_error;
 
 /* Limits that the option parser and the job.submit decoder share, so that
  * everything the CLI accepts also decodes. */
-#define JOB_COUNT_MAX       100000u           /* nodes, tasks, CPUs, GPUs */
-#define JOB_STR_MAX         4096u             /* bytes in a string field */
-#define JOB_GPU_TYPE_MAX    64u               /* bytes in a GPU type name */
-#define JOB_SCRIPT_MAX      (4u * 1024 * 1024) /* bytes in the script */
-#define JOB_ENV_MAX         10000u            /* environment entries */
-#define JOB_ENV_ENTRY_MAX   (128u * 1024)     /* bytes in one "K=V" */
-#define JOB_ARGV_MAX        1000u             /* script arguments */
-#define JOB_ARG_MAX         (128u * 1024)     /* bytes in one argument */
-#define JOB_MEM_MAX_MIB     (UINT64_C(1) << 40) /* 1 EiB */
-#define JOB_BEGIN_MAX       INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+#define JOB_COUNT_MAX     100000u               /* nodes, tasks, CPUs, GPUs */
+#define JOB_STR_MAX       4096u                 /* bytes in a string field */
+#define JOB_GPU_TYPE_MAX  64u                   /* bytes in a GPU type name */
+#define JOB_SCRIPT_MAX    (4u * 1024 * 1024)    /* bytes in the script */
+#define JOB_ENV_MAX       10000u                /* environment entries */
+#define JOB_ENV_ENTRY_MAX (128u * 1024)         /* bytes in one "K=V" */
+#define JOB_ARGV_MAX      1000u                 /* script arguments */
+#define JOB_ARG_MAX       (128u * 1024)         /* bytes in one argument */
+#define JOB_MEM_MAX_MIB   (UINT64_C(1) << 40)   /* 1 EiB */
+#define JOB_BEGIN_MAX     INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
 enum job_open_mode {
     JOB_OPEN_TRUNCATE = 0,
@@ -125,7 +125,7 @@ enum job_desc_field_type {
     JOB_DESC_FIELD_BOOL, /* bool; optional ones are left out when false */
     JOB_DESC_FIELD_ENUM, /* an enum stored as int; names[value] on the wire */
     JOB_DESC_FIELD_STRV, /* char ** NULL-terminated + size_t count; at most
-                     * max entries of at most item_max bytes */
+                          * max entries of at most item_max bytes */
     JOB_DESC_FIELD_ENVV, /* like STRV, and each entry is "NAME=VALUE" */
     JOB_DESC_FIELD_U32V, /* uint32_t * + size_t count; entries 0..item_max */
 };
@@ -155,13 +155,13 @@ void job_desc_field_dup(const struct job_desc_field *fields, size_t nfields,
  * or -1 with errno EILSEQ when a string is not valid UTF-8 or EINVAL for
  * an enum value without a name (o may then hold some of the keys). */
 int job_desc_field_encode(const struct job_desc_field *fields, size_t nfields,
-                     const void *obj, json_t *o);
+                          const void *obj, json_t *o);
 /* Fill 'obj' (zeroed or with defaults, owned by the caller) from 'o'.
  * 'op' prefixes messages ("job.submit"). Returns 0, or -1 with errno
  * EPROTO and err naming the key; strings already stored in obj on failure
  * are the caller's to free with obj. */
 int job_desc_field_decode(const struct job_desc_field *fields, size_t nfields,
-                     const char *op, const json_t *o, void *obj,
-                     struct tess_error *err);
+                          const char *op, const json_t *o, void *obj,
+                          struct tess_error *err);
 
 #endif

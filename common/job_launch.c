@@ -19,7 +19,7 @@
 #include "common/xalloc.h"
 
 /* A compressed hostlist of 10,000 irregular names can pass 100 KB. */
-#define LAUNCH_NODELIST_MAX (1024 * 1024)
+#define LAUNCH_NODELIST_MAX  (1024 * 1024)
 /* GPUs on one node, and the largest index one may have. */
 #define LAUNCH_GPUS_MAX      1024
 #define LAUNCH_GPU_INDEX_MAX 65535
@@ -31,16 +31,15 @@ static const char *const open_mode_names[] = {
 };
 
 #define OFF(m) offsetof(struct job_launch, m)
-#define STR(m, req_, min_, max_)                                               \
-    {                                                                          \
-        .key = #m, .type = JOB_DESC_FIELD_STR, .offset = OFF(m),               \
-        .is_required = (req_), .min = (min_), .max = (max_)                    \
+#define STR(m, req_, min_, max_)                                 \
+    {                                                            \
+        .key = #m, .type = JOB_DESC_FIELD_STR, .offset = OFF(m), \
+        .is_required = (req_), .min = (min_), .max = (max_)      \
     }
 #define U32(m, req_, min_, max_, unset_)                                       \
     {                                                                          \
         .key = #m, .type = JOB_DESC_FIELD_U32, .offset = OFF(m),               \
-        .is_required = (req_), .min = (min_), .max = (max_),                   \
-        .unset = (unset_)                                                      \
+        .is_required = (req_), .min = (min_), .max = (max_), .unset = (unset_) \
     }
 
 static const struct job_desc_field launch_fields[] = {
@@ -143,13 +142,12 @@ json_t *job_launch_to_json(const struct job_launch *l)
     return o;
 }
 
-struct job_launch *job_launch_from_json(const json_t *o,
-                                        struct tess_error *err)
+struct job_launch *job_launch_from_json(const json_t *o, struct tess_error *err)
 {
     struct job_launch *l = job_launch_create();
 
-    if (job_desc_field_decode(launch_fields, NFIELDS, "job.launch", o, l,
-                              err) < 0)
+    if (job_desc_field_decode(launch_fields, NFIELDS, "job.launch", o, l, err) <
+        0)
         goto fail;
     if (l->node_index >= l->nnodes) {
         errno = EPROTO;

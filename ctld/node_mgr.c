@@ -56,18 +56,27 @@ static bool id_in(json_t *a, uint32_t id)
     return false;
 }
 
-/* A job we think runs on this node, which the node does not know: it was
- * lost (tessd restarted without its job). */
-static void reconcile_job(struct job *job, void *arg)
+/* Jobs we think run on this node which the node does not know were lost
+ * (tessd restarted without them). Walks only this node's batch jobs. */
+static void reconcile(struct reconcile *r)
 {
-    struct reconcile *r = arg;
-    if (!runs_on(job, r->node))
-        return;
-    if (id_in(r->running, job->id) || id_in(r->finished, job->id))
-        return;
-    log_warning("job %u: node %s no longer runs it", job->id, r->node->name);
-    job_mgr_finish(r->ctx, job, JOB_NODE_FAIL, 0, 0,
-                   "node restarted and lost the job", NULL, NULL);
+    uint32_t n = r->node->nbatch;
+    uint32_t *ids = xcalloc(n + 1, sizeof(uint32_t));
+
+    /* Copy: finishing a job edits the node's list. */
+    memcpy(ids, r->node->batch_jobs, n * sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++) {
+        struct job *job = job_table_find(r->ctx->jobs, ids[i]);
+        if (!job || !runs_on(job, r->node))
+            continue;
+        if (id_in(r->running, job->id) || id_in(r->finished, job->id))
+            continue;
+        log_warning("job %u: node %s no longer runs it", job->id,
+                    r->node->name);
+        job_mgr_finish(r->ctx, job, JOB_NODE_FAIL, 0, 0,
+                       "node restarted and lost the job", NULL, NULL);
+    }
+    free(ids);
 }
 
 void node_mgr_register(struct ctld *ctx, struct conn *c,
@@ -145,7 +154,7 @@ void node_mgr_register(struct ctld *ctx, struct conn *c,
     r.node = n;
     r.running = running;
     r.finished = finished;
-    job_table_foreach(ctx->jobs, reconcile_job, &r);
+    reconcile(&r);
     /* Jobs the node runs that we consider over (or never knew): kill. */
     json_array_foreach(running, i, v)
     {

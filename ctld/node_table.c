@@ -117,6 +117,7 @@ void node_table_destroy(struct node_table *t)
         for (uint32_t g = 0; g < n->ngpus; g++)
             free(n->gpus[g].type);
         free(n->gpus);
+        free(n->batch_jobs);
     }
     for (size_t i = 0; i < t->nparts; i++) {
         free(t->parts[i].name);
@@ -204,6 +205,28 @@ bool node_is_usable(const struct node *n)
     return n->is_registered && !n->is_drained;
 }
 
+/* The first node of an allocation runs the batch script; registration
+ * reconciles against this list instead of walking every job. */
+static void batch_add(struct node *n, uint32_t id)
+{
+    if (n->nbatch == n->batch_cap) {
+        n->batch_cap = n->batch_cap ? n->batch_cap * 2 : 8;
+        n->batch_jobs = xreallocarray(n->batch_jobs, n->batch_cap,
+                                      sizeof(uint32_t));
+    }
+    n->batch_jobs[n->nbatch++] = id;
+}
+
+static void batch_remove(struct node *n, uint32_t id)
+{
+    for (uint32_t i = 0; i < n->nbatch; i++) {
+        if (n->batch_jobs[i] == id) {
+            n->batch_jobs[i] = n->batch_jobs[--n->nbatch];
+            return;
+        }
+    }
+}
+
 void node_table_claim(struct node_table *t, const struct job *job)
 {
     for (uint32_t i = 0; i < job->nalloc; i++) {
@@ -221,6 +244,8 @@ void node_table_claim(struct node_table *t, const struct job *job)
             }
         }
         n->njobs++;
+        if (i == 0)
+            batch_add(n, job->id);
     }
 }
 
@@ -243,6 +268,8 @@ void node_table_release(struct node_table *t, const struct job *job)
         }
         if (n->njobs)
             n->njobs--;
+        if (i == 0)
+            batch_remove(n, job->id);
     }
 }
 

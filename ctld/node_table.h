@@ -46,6 +46,9 @@ struct node {
     uint32_t ngpus;
     uint32_t ngpus_alloc;
     uint32_t njobs;
+    uint32_t *batch_jobs;    /* ids of jobs whose script runs here */
+    uint32_t nbatch;
+    uint32_t batch_cap;
     bool is_registered;      /* tessd is connected */
     bool is_drained;         /* admin drain (later issues) */
     char *reason;            /* why DOWN */

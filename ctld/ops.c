@@ -97,11 +97,17 @@ static void op_get(struct ctld *ctx, struct conn *c, const struct wire_msg *m)
     conn_reply(c, m, job_to_json(job, may_see_script(ctx, c, job)));
 }
 
+/* A page of job.list holds at most this many jobs, so a reply stays well
+ * under the frame cap even with 100,000 jobs queued. */
+#define LIST_PAGE_DEFAULT 5000
+#define LIST_PAGE_MAX     20000
+
 struct list_ctx {
     const struct job **jobs;
     size_t n;
     bool states[JOB_STATE_COUNT];
     const char *user;
+    uint32_t after_id;
 };
 
 static void collect(struct job *job, void *arg)
@@ -110,6 +116,8 @@ static void collect(struct job *job, void *arg)
     if (!lc->states[job->state])
         return;
     if (lc->user && strcmp(lc->user, job->user) != 0)
+        return;
+    if (job->id <= lc->after_id)
         return;
     lc->jobs[lc->n++] = job;
 }
@@ -156,12 +164,18 @@ static void op_list(struct ctld *ctx, struct conn *c,
     struct tess_error err = { "" };
     struct list_ctx lc = { 0 };
     json_t *states = json_object_get(m->body, "states");
+    uint32_t limit = LIST_PAGE_DEFAULT;
     json_t *out;
+    json_t *reply;
     size_t i;
     json_t *v;
 
     if (wire_get_str_ref(m->body, m->op, "user", false, 256, &lc.user, &err) <
-        0) {
+            0 ||
+        wire_get_u32(m->body, m->op, "after_id", false, 0, UINT32_MAX,
+                     &lc.after_id, &err) < 0 ||
+        wire_get_u32(m->body, m->op, "limit", false, 1, LIST_PAGE_MAX, &limit,
+                     &err) < 0) {
         conn_reply_error(c, m, WIRE_ERR_PROTO, "%s", err.text);
         return;
     }
@@ -190,10 +204,15 @@ static void op_list(struct ctld *ctx, struct conn *c,
     job_table_foreach(ctx->jobs, collect, &lc);
     qsort(lc.jobs, lc.n, sizeof(*lc.jobs), by_id);
     out = json_array();
-    for (i = 0; i < lc.n; i++)
+    for (i = 0; i < lc.n && i < limit; i++)
         json_array_append_new(out, job_summary(lc.jobs[i]));
+    reply = json_pack("{s:o}", "jobs", out);
+    /* More to come: the client asks again with after_id = next_after. */
+    if (lc.n > limit)
+        json_object_set_new(reply, "next_after",
+                            json_integer(lc.jobs[limit - 1]->id));
     free(lc.jobs);
-    conn_reply(c, m, json_pack("{s:o}", "jobs", out));
+    conn_reply(c, m, reply);
 }
 
 static void op_node_list(struct ctld *ctx, struct conn *c,

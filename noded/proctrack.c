@@ -370,6 +370,47 @@ static void probe_memory(struct proctrack *pt)
     }
 }
 
+static int cgroup_foreach_pid(const char *dir, int sig);
+
+/* A tessd that restarts cannot adopt the jobs of the one before it (the
+ * controller ends them NODE_FAIL), so their processes must not live on
+ * holding CPUs and GPUs: kill whatever is left in this node's job
+ * cgroups and remove them. Startup only; waits at most about 2 s per
+ * cgroup. */
+static void kill_orphans(struct proctrack *pt)
+{
+    const char *dirs[2] = { pt->node_dir, pt->mem_node_dir };
+
+    for (int k = 0; k < 2; k++) {
+        DIR *d = dirs[k] ? opendir(dirs[k]) : NULL;
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+            char *dir;
+            if (strncmp(de->d_name, "job_", 4) != 0)
+                continue;
+            dir = xasprintf("%s/%s", dirs[k], de->d_name);
+            if (k == 0)
+                log_warning("proctrack: killing what a previous tessd left "
+                            "in %s",
+                            dir);
+            for (int i = 0; i < 100; i++) {
+                if (k == 0 && pt->mode == PROCTRACK_FREEZER) {
+                    char *state = xasprintf("%s/freezer.state", dir);
+                    (void)write_file(state, "THAWED");
+                    free(state);
+                }
+                if (cgroup_foreach_pid(dir, SIGKILL) <= 0 && rmdir(dir) == 0)
+                    break;
+                usleep(20000);
+            }
+            free(dir);
+        }
+        if (d)
+            closedir(d);
+    }
+}
+
 struct proctrack *proctrack_create(const char *node_name,
                                    enum proctrack_mode want,
                                    struct tess_error *err)
@@ -426,6 +467,7 @@ struct proctrack *proctrack_create(const char *node_name,
                     why.text);
 found:
     probe_memory(pt);
+    kill_orphans(pt);
     log_verbose("proctrack: node %s uses %s%s%s", pt->node_name,
                 proctrack_mode_name(pt->mode), pt->node_dir ? " at " : "",
                 pt->node_dir ? pt->node_dir : "");

@@ -43,4 +43,14 @@ test_expect_success 'a burst of submissions all survive kill -9' '
     done
 '
 
+test_expect_success 'a node that restarts without its job reports it lost' '
+    cd "$TRASH/work" &&
+    id=$(tess batch -o lost.out --gpus=a100-sxm4-80gb:1 --wrap="echo up; sleep 300" | sed "s/.* //") &&
+    wait_for "grep -q up lost.out" 20 &&
+    tess_kill9_restart_node dgx1 &&
+    wait_for "tess show job $id | grep -q ^state=NODE_FAIL" 30 &&
+    tess show job $id | grep -q "^reason=node restarted and lost the job" &&
+    wait_for "! pgrep -f \"sleep 300\"" 10
+'
+
 tess_test_done

@@ -177,11 +177,10 @@ static void test_desc_round_trip_full(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "name")),
                         "train \"big\" model");
     assert_int_equal(json_integer_value(json_object_get(o, "ntasks")), 16);
-    assert_int_equal(
-        json_integer_value(json_object_get(o, "mem_per_cpu_mib")), 2048);
+    assert_int_equal(json_integer_value(json_object_get(o, "mem_per_cpu_mib")),
+                     2048);
     assert_true(json_is_true(json_object_get(o, "exclusive")));
-    assert_string_equal(json_string_value(json_object_get(o, "requeue")),
-                        "no");
+    assert_string_equal(json_string_value(json_object_get(o, "requeue")), "no");
     assert_string_equal(json_string_value(json_object_get(o, "open_mode")),
                         "append");
     assert_int_equal(json_array_size(json_object_get(o, "env")), 3);
@@ -237,8 +236,7 @@ static void test_desc_minimal(void **state)
     jd->script = xstrdup("#!/bin/sh\ntrue\n");
     o = job_desc_to_json(jd);
     assert_int_equal(json_object_size(o), 1);
-    json_object_foreach(o, key, v)
-    {
+    json_object_foreach (o, key, v) {
         assert_string_equal(key, "script");
     }
     back = job_desc_from_json(o, &err);
@@ -587,10 +585,12 @@ static void test_desc_effective(void **state)
         uint32_t min_nodes, ntasks, ntasks_per_node, cpus_per_task;
         uint32_t nodes, tasks, cpt;
     } cases[] = {
-        { 0, 0, 0, 0, 1, 1, 1 },       { 4, 0, 0, 0, 4, 4, 1 },
-        { 4, 0, 8, 2, 4, 32, 2 },      { 4, 6, 8, 0, 4, 6, 1 },
-        { 0, 0, 3, 0, 1, 3, 1 },       { 100000, 0, 100000, 0, 100000,
-                                         UINT32_MAX, 1 },
+        { 0, 0, 0, 0, 1, 1, 1 },
+        { 4, 0, 0, 0, 4, 4, 1 },
+        { 4, 0, 8, 2, 4, 32, 2 },
+        { 4, 6, 8, 0, 4, 6, 1 },
+        { 0, 0, 3, 0, 1, 3, 1 },
+        { 100000, 0, 100000, 0, 100000, UINT32_MAX, 1 },
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -746,8 +746,8 @@ static void test_launch_round_trip_minimal(void **state)
 static void test_launch_missing_required(void **state)
 {
     static const char *const required[] = {
-        "job_id",   "uid",      "gid",    "user_name",  "work_dir",
-        "script",   "nodelist", "nnodes", "node_index",
+        "job_id", "uid",      "gid",    "user_name",  "work_dir",
+        "script", "nodelist", "nnodes", "node_index",
     };
     struct job_launch *l = full_launch();
     json_t *full = job_launch_to_json(l);
@@ -761,8 +761,8 @@ static void test_launch_missing_required(void **state)
         errno = 0;
         assert_null(job_launch_from_json(o, &err));
         assert_int_equal(errno, EPROTO);
-        snprintf(want, sizeof(want),
-                 "job.launch: missing required field '%s'", required[i]);
+        snprintf(want, sizeof(want), "job.launch: missing required field '%s'",
+                 required[i]);
         assert_string_equal(err.text, want);
         json_decref(o);
     }
@@ -776,64 +776,92 @@ static const struct {
     const char *value; /* JSON */
     const char *error;
 } launch_bad_cases[] = {
-    { "job_id", "0", "job.launch: field 'job_id': expected integer "
-                     "1..4294967295" },
-    { "job_id", "\"7\"", "job.launch: field 'job_id': expected integer "
-                         "1..4294967295" },
+    { "job_id", "0",
+      "job.launch: field 'job_id': expected integer "
+      "1..4294967295" },
+    { "job_id", "\"7\"",
+      "job.launch: field 'job_id': expected integer "
+      "1..4294967295" },
     { "uid", "-1", "job.launch: field 'uid': expected integer 0..4294967294" },
-    { "gid", "4294967295", "job.launch: field 'gid': expected integer "
-                           "0..4294967294" },
-    { "user_name", "\"\"", "job.launch: field 'user_name': expected string "
-                           "of 1..4096 bytes" },
-    { "work_dir", "null", "job.launch: field 'work_dir': expected string of "
-                          "1..4096 bytes" },
-    { "script", "[]", "job.launch: field 'script': expected string of "
-                      "1..4194304 bytes" },
-    { "job_name", "1", "job.launch: field 'job_name': expected string of at "
-                       "most 4096 bytes" },
-    { "cluster_name", "1", "job.launch: field 'cluster_name': expected "
-                           "string of at most 4096 bytes" },
-    { "account", "1", "job.launch: field 'account': expected string of at "
-                      "most 4096 bytes" },
-    { "argv", "[1]", "job.launch: field 'argv': entry 0: expected string of "
-                     "at most 131072 bytes" },
-    { "env", "[\"X\"]", "job.launch: field 'env': entry 0: expected "
-                        "\"NAME=VALUE\"" },
-    { "env", "\"X=1\"", "job.launch: field 'env': expected array of at most "
-                        "10000 strings" },
-    { "open_mode", "\"overwrite\"", "job.launch: field 'open_mode': "
-                                    "expected one of \"truncate\", "
-                                    "\"append\"" },
-    { "time_limit_min", "0", "job.launch: field 'time_limit_min': expected "
-                             "integer 1..4294967294" },
-    { "nodelist", "\"\"", "job.launch: field 'nodelist': expected string of "
-                          "1..1048576 bytes" },
-    { "nnodes", "0", "job.launch: field 'nnodes': expected integer "
-                     "1..100000" },
-    { "node_index", "4", "job.launch: field 'node_index': expected integer "
-                         "0..3 (nnodes - 1)" },
-    { "node_index", "-1", "job.launch: field 'node_index': expected integer "
-                          "0..99999" },
-    { "ntasks", "0", "job.launch: field 'ntasks': expected integer "
-                     "1..4294967295" },
-    { "cpus", "true", "job.launch: field 'cpus': expected integer "
-                      "1..100000" },
-    { "cpus_per_task", "0", "job.launch: field 'cpus_per_task': expected "
-                            "integer 1..100000" },
-    { "mem_mib", "0", "job.launch: field 'mem_mib': expected integer "
-                      "1..1099511627776" },
-    { "gpu_indices", "3", "job.launch: field 'gpu_indices': expected array "
-                          "of at most 1024 integers 0..65535" },
-    { "gpu_indices", "[0,-1]", "job.launch: field 'gpu_indices': expected "
-                               "array of at most 1024 integers 0..65535" },
-    { "gpu_indices", "[65536]", "job.launch: field 'gpu_indices': expected "
-                                "array of at most 1024 integers 0..65535" },
-    { "gpu_indices", "[\"0\"]", "job.launch: field 'gpu_indices': expected "
-                                "array of at most 1024 integers 0..65535" },
-    { "gpu_type", "{}", "job.launch: field 'gpu_type': expected string of at "
-                        "most 64 bytes" },
-    { "submit_time", "0", "job.launch: field 'submit_time': expected integer "
-                          "1..253402300799" },
+    { "gid", "4294967295",
+      "job.launch: field 'gid': expected integer "
+      "0..4294967294" },
+    { "user_name", "\"\"",
+      "job.launch: field 'user_name': expected string "
+      "of 1..4096 bytes" },
+    { "work_dir", "null",
+      "job.launch: field 'work_dir': expected string of "
+      "1..4096 bytes" },
+    { "script", "[]",
+      "job.launch: field 'script': expected string of "
+      "1..4194304 bytes" },
+    { "job_name", "1",
+      "job.launch: field 'job_name': expected string of at "
+      "most 4096 bytes" },
+    { "cluster_name", "1",
+      "job.launch: field 'cluster_name': expected "
+      "string of at most 4096 bytes" },
+    { "account", "1",
+      "job.launch: field 'account': expected string of at "
+      "most 4096 bytes" },
+    { "argv", "[1]",
+      "job.launch: field 'argv': entry 0: expected string of "
+      "at most 131072 bytes" },
+    { "env", "[\"X\"]",
+      "job.launch: field 'env': entry 0: expected "
+      "\"NAME=VALUE\"" },
+    { "env", "\"X=1\"",
+      "job.launch: field 'env': expected array of at most "
+      "10000 strings" },
+    { "open_mode", "\"overwrite\"",
+      "job.launch: field 'open_mode': "
+      "expected one of \"truncate\", "
+      "\"append\"" },
+    { "time_limit_min", "0",
+      "job.launch: field 'time_limit_min': expected "
+      "integer 1..4294967294" },
+    { "nodelist", "\"\"",
+      "job.launch: field 'nodelist': expected string of "
+      "1..1048576 bytes" },
+    { "nnodes", "0",
+      "job.launch: field 'nnodes': expected integer "
+      "1..100000" },
+    { "node_index", "4",
+      "job.launch: field 'node_index': expected integer "
+      "0..3 (nnodes - 1)" },
+    { "node_index", "-1",
+      "job.launch: field 'node_index': expected integer "
+      "0..99999" },
+    { "ntasks", "0",
+      "job.launch: field 'ntasks': expected integer "
+      "1..4294967295" },
+    { "cpus", "true",
+      "job.launch: field 'cpus': expected integer "
+      "1..100000" },
+    { "cpus_per_task", "0",
+      "job.launch: field 'cpus_per_task': expected "
+      "integer 1..100000" },
+    { "mem_mib", "0",
+      "job.launch: field 'mem_mib': expected integer "
+      "1..1099511627776" },
+    { "gpu_indices", "3",
+      "job.launch: field 'gpu_indices': expected array "
+      "of at most 1024 integers 0..65535" },
+    { "gpu_indices", "[0,-1]",
+      "job.launch: field 'gpu_indices': expected "
+      "array of at most 1024 integers 0..65535" },
+    { "gpu_indices", "[65536]",
+      "job.launch: field 'gpu_indices': expected "
+      "array of at most 1024 integers 0..65535" },
+    { "gpu_indices", "[\"0\"]",
+      "job.launch: field 'gpu_indices': expected "
+      "array of at most 1024 integers 0..65535" },
+    { "gpu_type", "{}",
+      "job.launch: field 'gpu_type': expected string of at "
+      "most 64 bytes" },
+    { "submit_time", "0",
+      "job.launch: field 'submit_time': expected integer "
+      "1..253402300799" },
 };
 
 static void test_launch_bad_table(void **state)
@@ -845,8 +873,8 @@ static void test_launch_bad_table(void **state)
          i < sizeof(launch_bad_cases) / sizeof(launch_bad_cases[0]); i++) {
         struct tess_error err = { "" };
         json_t *o = json_deep_copy(full);
-        json_t *v = json_loads(launch_bad_cases[i].value, JSON_DECODE_ANY,
-                               NULL);
+        json_t *v =
+            json_loads(launch_bad_cases[i].value, JSON_DECODE_ANY, NULL);
 
         assert_non_null(v);
         json_object_set_new(o, launch_bad_cases[i].key, v);

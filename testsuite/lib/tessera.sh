@@ -152,6 +152,14 @@ tess_start_nodes() { # [NAME...]
     wait_for "test \$(tess info -N -h | grep -c -v -E ' (unknown|down) ') -ge $_count" 20
 }
 
+# Kill one node's tessd with SIGKILL and start a fresh one.
+tess_kill9_restart_node() { # NAME
+    _pid=$(pgrep -f "tessd -f $TESS_CONF -N $1( |\$)") &&
+    kill -9 $_pid &&
+    { tessd -f "$TESS_CONF" -N "$1" ${TESS_NODED_ARGS:-} & } &&
+    TESS_NODE_PIDS="$TESS_NODE_PIDS $!"
+}
+
 tess_stop_nodes() {
     for p in $TESS_NODE_PIDS; do
         kill -TERM "$p" 2>/dev/null
