@@ -75,6 +75,7 @@ int cmd_batch(int argc, char **argv)
     struct job_desc *jd;
     const char *script_path = NULL;
     struct client *c;
+    json_t *body;
     json_t *reply;
     uint32_t job_id;
     int rc = 0;
@@ -121,8 +122,10 @@ int cmd_batch(int argc, char **argv)
     job_opts_warnings(jd, &warn);
     job_opts_print_warnings(&warn, cli_prog, stderr);
 
+    if (!(body = job_desc_to_json(jd)))
+        cli_die("the job request holds text that is not valid UTF-8");
     c = cli_connect();
-    reply = cli_call(c, "job.submit", job_desc_to_json(jd));
+    reply = cli_call(c, "job.submit", body);
     job_id = (uint32_t)json_integer_value(json_object_get(reply, "job_id"));
     json_decref(reply);
     printf("Submitted batch job %u\n", job_id);

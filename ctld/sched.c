@@ -42,6 +42,7 @@ struct need {
     uint32_t gpus_total;
     const char *gpu_type;   /* NULL: any */
     bool exclusive;
+    bool mem_whole_node;    /* --mem=0: all of each node's memory */
 };
 
 static uint32_t div_up(uint32_t a, uint32_t b)
@@ -73,12 +74,15 @@ static void job_need(const struct job_desc *d, struct need *n)
     else if (d->mem_per_gpu_mib)
         n->mem_mib = d->mem_per_gpu_mib * n->gpus_per_node;
     n->exclusive = d->exclusive;
+    n->mem_whole_node = d->is_mem_whole_node;
 }
 
 /* Memory a job takes on node 'nd' when it asked for none: its share of
  * the node by CPUs, so jobs that say nothing still pack sensibly. */
 static uint64_t mem_on(const struct need *n, const struct node *nd)
 {
+    if (n->mem_whole_node)
+        return nd->mem_mib;
     if (n->mem_mib)
         return n->mem_mib;
     if (!nd->cpus)

@@ -8,6 +8,10 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 sh contribs/setup/install-deps.sh || exit 1
+# The builds below are out of tree; an in-tree configuration blocks them.
+if [ -f config.status ]; then
+    make distclean >/dev/null 2>&1 || rm -f config.status
+fi
 ./autogen.sh >/dev/null 2>&1 || { echo "autogen.sh failed" >&2; exit 1; }
 jobs=$(nproc)
 results="$top/_build/results"

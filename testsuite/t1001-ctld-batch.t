@@ -90,6 +90,14 @@ test_expect_success 'stderr goes to -e' '
     echo err >expect && test_cmp expect se.out
 '
 
+test_expect_success '--mem=0 takes all of the node memory' '
+    cd "$TRASH/work" &&
+    tess batch -W --mem=0 --gpus=a100-sxm4-80gb:1 -o mem.out \
+        --wrap="echo \$TESS_MEM_PER_NODE" &&
+    echo 131072 >expect &&
+    test_cmp expect mem.out
+'
+
 test_expect_success 'an unknown partition is refused' '
     test_expect_code 1 tess batch -p nope --wrap=true 2>err &&
     test_line_count = 1 err &&
@@ -129,8 +137,7 @@ test_expect_success 'jobs queue in FIFO order when the cluster is full' '
     cd "$TRASH/work" &&
     a=$(tess batch --gpus=a100-sxm4-80gb:8 -o /dev/null --wrap="sleep 1" | sed "s/.* //") &&
     b=$(tess batch --gpus=a100-sxm4-80gb:8 -o /dev/null --wrap="sleep 1" | sed "s/.* //") &&
-    tess queue -h -j $b >q &&
-    grep -q "PD .*(Resources)" q &&
+    wait_for "tess queue -h -j $b | grep -q \"PD .*(Resources)\"" 10 &&
     wait_for "tess queue -h -t CD -j $b | grep -q CD" 20 &&
     tess show job --json $a >a.json && tess show job --json $b >b.json &&
     a_end=$(sed -n "s/.*\"end_time\": \([0-9]*\).*/\1/p" a.json) &&
