@@ -36,6 +36,8 @@ static const struct cli_cmd commands[] = {
 const char *cli_prog = "tess";
 
 static void vmessage(const char *kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void vmessage(const char *kind, const char *fmt, va_list ap)
 {
     fprintf(stderr, "%s: %s: ", cli_prog, kind);
     vfprintf(stderr, fmt, ap);

@@ -64,7 +64,8 @@ static void reconcile(struct reconcile *r)
     uint32_t *ids = xcalloc(n + 1, sizeof(uint32_t));
 
     /* Copy: finishing a job edits the node's list. */
-    memcpy(ids, r->node->batch_jobs, n * sizeof(uint32_t));
+    if (n)
+        memcpy(ids, r->node->batch_jobs, n * sizeof(uint32_t));
     for (uint32_t i = 0; i < n; i++) {
         struct job *job = job_table_find(r->ctx->jobs, ids[i]);
         if (!job || !runs_on(job, r->node))

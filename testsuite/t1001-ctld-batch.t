@@ -135,7 +135,7 @@ test_expect_success 'queue and info have --json' '
 
 test_expect_success 'jobs queue in FIFO order when the cluster is full' '
     cd "$TRASH/work" &&
-    a=$(tess batch --gpus=a100-sxm4-80gb:8 -o /dev/null --wrap="sleep 1" | sed "s/.* //") &&
+    a=$(tess batch --gpus=a100-sxm4-80gb:8 -o /dev/null --wrap="sleep 4" | sed "s/.* //") &&
     b=$(tess batch --gpus=a100-sxm4-80gb:8 -o /dev/null --wrap="sleep 1" | sed "s/.* //") &&
     wait_for "tess queue -h -j $b | grep -q \"PD .*(Resources)\"" 10 &&
     wait_for "tess queue -h -t CD -j $b | grep -q CD" 20 &&

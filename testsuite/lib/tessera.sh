@@ -27,9 +27,11 @@ export PATH
 TRASH="$SHARNESS_TRASH_DIRECTORY"
 # Sanitizer reports land in files in the trash directory, not in a
 # daemon's log where they would go unseen; tess_test_done fails on them.
-ASAN_OPTIONS="log_path=$TRASH/asan:detect_leaks=1:abort_on_error=0"
-UBSAN_OPTIONS="log_path=$TRASH/ubsan:print_stacktrace=1:halt_on_error=1"
-LSAN_OPTIONS="suppressions=$TESS_SRCDIR/testsuite/lsan.supp"
+# The trash directory's name has a space: quote the paths for the
+# sanitizers' option parser.
+ASAN_OPTIONS="log_path='$TRASH/asan':detect_leaks=1:abort_on_error=0"
+UBSAN_OPTIONS="log_path='$TRASH/ubsan':print_stacktrace=1:halt_on_error=1"
+LSAN_OPTIONS="suppressions='$TESS_SRCDIR/testsuite/lsan.supp'"
 export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 unset TESS_CONF
 
@@ -188,7 +190,7 @@ tess_stop_all() {
 tess_as() { # USER CMD...
     _user=$1
     shift
-    su -s /bin/sh "$_user" -c "cd '$TRASH/work' && PATH='$PATH' TESS_CONF='$TESS_CONF' ASAN_OPTIONS='$ASAN_OPTIONS' UBSAN_OPTIONS='$UBSAN_OPTIONS' LSAN_OPTIONS='$LSAN_OPTIONS' $*"
+    su -s /bin/sh "$_user" -c "cd '$TRASH/work' && PATH='$PATH' TESS_CONF='$TESS_CONF' ASAN_OPTIONS=\"$ASAN_OPTIONS\" UBSAN_OPTIONS=\"$UBSAN_OPTIONS\" LSAN_OPTIONS=\"$LSAN_OPTIONS\" $*"
 }
 
 tess_ensure_user() { # NAME
