@@ -944,12 +944,26 @@ void job_runner_foreach(const struct job_runner *r,
     }
 }
 
+/* "<node>-<8 hex digits>": unique per tessd on a host, because a spool
+ * directory belongs to exactly one tessd, and stable across its restarts,
+ * so a restarted tessd finds what its predecessor left. */
+static char *instance_name(const char *node_name, const char *spool_dir)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *c = spool_dir; *c; c++) {
+        h ^= (unsigned char)*c;
+        h *= 16777619u;
+    }
+    return xasprintf("%s-%08x", node_name, h);
+}
+
 struct job_runner *job_runner_create(struct event_base *base,
                                      const struct job_runner_params *p,
                                      job_runner_done_fn done, void *arg,
                                      struct tess_error *err)
 {
     struct job_runner *r = NULL;
+    char *instance = NULL;
     enum proctrack_mode mode;
     struct stat st;
     int saved_errno;
@@ -988,7 +1002,10 @@ struct job_runner *job_runner_create(struct event_base *base,
     r->minute_ms = p->minute_ms ? p->minute_ms : 60000;
     r->done = done;
     r->arg = arg;
-    if (!(r->pt = proctrack_create(p->node_name, mode, err)))
+    instance = instance_name(p->node_name, p->spool_dir);
+    r->pt = proctrack_create(instance, mode, err);
+    free(instance);
+    if (!r->pt)
         goto fail;
     /* Adopt the jobs' orphans so that they are reaped here, not left as
      * zombies of a PID 1 that may not reap. */

@@ -48,12 +48,16 @@ const char *proctrack_mode_name(enum proctrack_mode m);
 /* Parse one of those names (NULL means auto). -1 with EINVAL if unknown. */
 int proctrack_mode_parse(const char *s, enum proctrack_mode *out);
 
-/* Set up process tracking for the node 'node_name' (copied). With
- * PROCTRACK_AUTO, probes cgroup2, then freezer, then falls back to pgrp
- * (logging a warning); with a specific mode, fails with ENOTSUP and err
- * saying why when that mode cannot work here. The probe creates
- * .../tessera/<node_name>. In pgrp mode the calling process becomes a
- * child subreaper. */
+/* Set up process tracking for one tessd instance; 'node_name' (copied)
+ * names its cgroup directory and must be unique among the tessd processes
+ * of this host (job_runner passes "<node>-<hash of its spool dir>", since
+ * two clusters on one host may both have a node 'rig1'). Leftover job
+ * cgroups of a previous instance with the same name are emptied and
+ * removed. With PROCTRACK_AUTO, probes cgroup2, then freezer, then falls
+ * back to pgrp (logging a warning); with a specific mode, fails with
+ * ENOTSUP and err saying why when that mode cannot work here. The probe
+ * creates .../tessera/<node_name>. In pgrp mode the calling process
+ * becomes a child subreaper. */
 struct proctrack *proctrack_create(const char *node_name,
                                    enum proctrack_mode want,
                                    struct tess_error *err);
