@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Job options from the command line and from #SBATCH / #TESS directives.
- * One const table has a row per option (names, argument, handler, help);
- * it drives the parser for both sources and the --help text. A parse works
- * on a copy of the job_desc and swaps it in only when every option was
+/* Job options: the option table and the parser that applies option words
+ * to a job_desc, for the command line and for the #SBATCH / #TESS
+ * directives that job_script.c finds in a batch script and splits into
+ * words. One const table has a row per option (names, argument, handler,
+ * help); it drives the parser for both sources and the --help text. A parse
+ * works on a copy of the job_desc and swaps it in only when every option was
  * good, so a failure changes nothing. The script is applied before the
  * command line, which is how the command line wins; a parse remembers
  * which option of a group (memory, GPUs) it has seen, to reject two of a
@@ -23,6 +25,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cli/job_opts_private.h"
 #include "common/error.h"
 #include "common/job_desc.h"
 #include "common/parse_time.h"
@@ -37,33 +40,11 @@
 #define WRAP_HEADER \
     "#!/bin/sh\n# This script was created by tess batch --wrap.\n"
 
-/* Options that replace each other as a whole (see job_opts.h). */
-enum opt_group {
-    GROUP_NONE = 0,
-    GROUP_MEM,
-    GROUP_GPU,
-    GROUP_COUNT,
-};
-
 static const char *const group_conflict[GROUP_COUNT] = {
     [GROUP_MEM] = "--mem, --mem-per-cpu and --mem-per-gpu are mutually "
                   "exclusive",
     [GROUP_GPU] = "--gpus, --gpus-per-node, --gpus-per-task and --gres are "
                   "mutually exclusive",
-};
-
-struct opt_row;
-
-/* One parse of one source (the command line, or one script). */
-struct opt_parse {
-    struct job_desc *jd; /* the private copy being changed */
-    const char *path;    /* the script; NULL for the command line */
-    unsigned line;       /* in the script, for messages */
-    int64_t now;         /* for --begin */
-    const struct opt_row *group_row[GROUP_COUNT]; /* who set each group */
-    bool has_wrap;
-    bool wants_help;
-    struct tess_error *err;
 };
 
 typedef int (*opt_handler_fn)(struct opt_parse *ps, const struct opt_row *row,
@@ -83,11 +64,8 @@ struct opt_row {
 
 /* ---------------------------------------------------------------- errors */
 
-static int opt_fail(struct opt_parse *ps, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* Fill err, prefixed with "PATH:LINE: " in a script; errno EINVAL. */
-static int opt_fail(struct opt_parse *ps, const char *fmt, ...)
+int job_opts_fail(struct opt_parse *ps, const char *fmt, ...)
 {
     char msg[sizeof(((struct tess_error *)NULL)->text)];
     va_list ap;
@@ -107,7 +85,8 @@ static int bad_value(struct opt_parse *ps, const struct opt_row *row,
 {
     char *quoted = str_escape(arg, QUOTE_MAX);
 
-    opt_fail(ps, "--%s: bad %s '%s': %s", row->long_name, what, quoted, reason);
+    job_opts_fail(ps, "--%s: bad %s '%s': %s", row->long_name, what, quoted,
+                  reason);
     free(quoted);
     return -1;
 }
@@ -116,7 +95,7 @@ static int bad_value(struct opt_parse *ps, const struct opt_row *row,
 
 /* The length of the valid UTF-8 sequence at s (avail bytes left), or 0.
  * The same rules as jansson: no overlongs, surrogates or > U+10FFFF. */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+size_t job_opts_utf8_seq_len(const unsigned char *s, size_t avail)
 {
     unsigned char lo = 0x80;
     unsigned char hi = 0xbf;
@@ -154,7 +133,7 @@ static bool is_utf8(const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
 
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq_len(u + i, len - i);
+        size_t n = job_opts_utf8_seq_len(u + i, len - i);
         if (n == 0)
             return false;
         i += n;
@@ -170,12 +149,13 @@ static int check_text(struct opt_parse *ps, const struct opt_row *row,
     size_t len = strlen(arg);
 
     if (len == 0)
-        return opt_fail(ps, "--%s: empty value", row->long_name);
+        return job_opts_fail(ps, "--%s: empty value", row->long_name);
     if (len > max)
-        return opt_fail(ps, "--%s: value longer than %zu bytes", row->long_name,
-                        max);
+        return job_opts_fail(ps, "--%s: value longer than %zu bytes",
+                             row->long_name, max);
     if (!is_utf8(arg, len))
-        return opt_fail(ps, "--%s: value is not valid UTF-8", row->long_name);
+        return job_opts_fail(ps, "--%s: value is not valid UTF-8",
+                             row->long_name);
     return 0;
 }
 
@@ -255,7 +235,7 @@ static int h_time(struct opt_parse *ps, const struct opt_row *row,
     uint32_t minutes;
 
     if (parse_time_limit(arg, &minutes, &sub) < 0)
-        return opt_fail(ps, "--%s: %s", row->long_name, sub.text);
+        return job_opts_fail(ps, "--%s: %s", row->long_name, sub.text);
     if (minutes == JOB_TIME_UNSET)
         return bad_value(ps, row, "time limit", arg, "too large");
     ps->jd->time_limit_min = minutes;
@@ -270,7 +250,7 @@ static int group_claim(struct opt_parse *ps, const struct opt_row *row)
     struct job_desc *jd = ps->jd;
 
     if (prev && prev != row)
-        return opt_fail(ps, "%s", group_conflict[row->group]);
+        return job_opts_fail(ps, "%s", group_conflict[row->group]);
     ps->group_row[row->group] = row;
     if (row->group == GROUP_MEM) {
         jd->mem_per_node_mib = 0;
@@ -297,7 +277,7 @@ static int h_mem(struct opt_parse *ps, const struct opt_row *row,
     char reason[64];
 
     if (parse_size_mib(arg, &mib, &sub) < 0)
-        return opt_fail(ps, "--%s: %s", row->long_name, sub.text);
+        return job_opts_fail(ps, "--%s: %s", row->long_name, sub.text);
     if (mib > JOB_MEM_MAX_MIB) {
         snprintf(reason, sizeof(reason), "more than %llu MiB",
                  (unsigned long long)JOB_MEM_MAX_MIB);
@@ -458,7 +438,7 @@ static int h_begin(struct opt_parse *ps, const struct opt_row *row,
     int64_t epoch;
 
     if (parse_begin_time(arg, ps->now, &epoch, &sub) < 0)
-        return opt_fail(ps, "--%s: %s", row->long_name, sub.text);
+        return job_opts_fail(ps, "--%s: %s", row->long_name, sub.text);
     if (epoch < 1)
         return bad_value(ps, row, "begin time", arg, "before 1970");
     if (epoch > JOB_BEGIN_MAX)
@@ -702,8 +682,8 @@ static int apply(struct opt_parse *ps, const struct opt_row *row,
                  const char *arg)
 {
     if (ps->path && row->is_cli_only)
-        return opt_fail(ps, "--%s is only allowed on the command line",
-                        row->long_name);
+        return job_opts_fail(ps, "--%s is only allowed on the command line",
+                             row->long_name);
     return row->handler(ps, row, arg);
 }
 
@@ -722,10 +702,10 @@ static int parse_long(struct opt_parse *ps, int n, char *const *words, int *i)
         char *s = xstrndup(name, len);
         quoted = str_escape(s, QUOTE_MAX);
         free(s);
-        opt_fail(ps,
-                 is_ambiguous ? "option '--%s' is ambiguous"
-                              : "unrecognized option '--%s'",
-                 quoted);
+        job_opts_fail(ps,
+                      is_ambiguous ? "option '--%s' is ambiguous"
+                                   : "unrecognized option '--%s'",
+                      quoted);
         free(quoted);
         return -1;
     }
@@ -735,11 +715,11 @@ static int parse_long(struct opt_parse *ps, int n, char *const *words, int *i)
         else if (*i + 1 < n)
             arg = words[++*i];
         else
-            return opt_fail(ps, "option '--%s' requires an argument",
-                            row->long_name);
+            return job_opts_fail(ps, "option '--%s' requires an argument",
+                                 row->long_name);
     } else if (eq) {
-        return opt_fail(ps, "option '--%s' doesn't allow an argument",
-                        row->long_name);
+        return job_opts_fail(ps, "option '--%s' doesn't allow an argument",
+                             row->long_name);
     }
     ++*i;
     return apply(ps, row, arg);
@@ -759,7 +739,7 @@ static int parse_short(struct opt_parse *ps, int n, char *const *words, int *i)
         if (!row) {
             char c[2] = { w[j], '\0' };
             char *quoted = str_escape(c, 1);
-            opt_fail(ps, "unrecognized option '-%s'", quoted);
+            job_opts_fail(ps, "unrecognized option '-%s'", quoted);
             free(quoted);
             return -1;
         }
@@ -769,8 +749,8 @@ static int parse_short(struct opt_parse *ps, int n, char *const *words, int *i)
             else if (next < n)
                 arg = words[next++];
             else
-                return opt_fail(ps, "option '-%c' requires an argument",
-                                row->short_name);
+                return job_opts_fail(ps, "option '-%c' requires an argument",
+                                     row->short_name);
             *i = next;
             return apply(ps, row, arg);
         }
@@ -783,8 +763,8 @@ static int parse_short(struct opt_parse *ps, int n, char *const *words, int *i)
 
 /* Parse options in words[first..n) until the first operand, whose index
  * goes to *stop. In a directive (ps->path set) operands are errors. */
-static int parse_words(struct opt_parse *ps, int n, char *const *words,
-                       int first, int *stop)
+int job_opts_parse_words(struct opt_parse *ps, int n, char *const *words,
+                         int first, int *stop)
 {
     int i = first;
 
@@ -794,7 +774,7 @@ static int parse_words(struct opt_parse *ps, int n, char *const *words,
         if (w[0] != '-' || w[1] == '\0' || !strcmp(w, "--")) {
             if (ps->path) {
                 char *quoted = str_escape(w, QUOTE_MAX);
-                opt_fail(ps, "unexpected argument '%s'", quoted);
+                job_opts_fail(ps, "unexpected argument '%s'", quoted);
                 free(quoted);
                 return -1;
             }
@@ -811,7 +791,7 @@ static int parse_words(struct opt_parse *ps, int n, char *const *words,
 }
 
 /* Make the parsed copy the caller's job_desc. */
-static void commit(struct job_desc *jd, struct job_desc *copy)
+void job_opts_commit(struct job_desc *jd, struct job_desc *copy)
 {
     struct job_desc old = *jd;
 
@@ -827,18 +807,18 @@ int job_opts_parse_argv(struct job_desc *jd, int argc, char *const *argv,
     int stop = argc;
 
     ps.jd = job_desc_copy(jd);
-    if (parse_words(&ps, argc, argv, argc > 0 ? 1 : 0, &stop) < 0)
+    if (job_opts_parse_words(&ps, argc, argv, argc > 0 ? 1 : 0, &stop) < 0)
         goto fail;
     if (ps.has_wrap && !ps.wants_help && stop < argc) {
         char *quoted = str_escape(argv[stop], QUOTE_MAX);
-        opt_fail(&ps,
-                 "--wrap: no script or script arguments may follow "
-                 "(found '%s')",
-                 quoted);
+        job_opts_fail(&ps,
+                      "--wrap: no script or script arguments may follow "
+                      "(found '%s')",
+                      quoted);
         free(quoted);
         goto fail;
     }
-    commit(jd, ps.jd);
+    job_opts_commit(jd, ps.jd);
     cli->optind = stop;
     cli->has_wrap = ps.has_wrap;
     cli->wants_help = ps.wants_help;
@@ -857,201 +837,6 @@ int job_opts_scan_argv(int argc, char *const *argv, struct job_opts_cli *cli,
 
     job_desc_destroy(scratch);
     return rc;
-}
-
-/* ---------------------------------------------------------------- scripts */
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static void words_free(char **words, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(words[i]);
-    free(words);
-}
-
-/* Split a directive's text s[0..len) into words with sh-like quoting. An
- * unquoted '#' that starts a word starts a comment. */
-static int split_words(struct opt_parse *ps, const char *s, size_t len,
-                       char ***out, int *count)
-{
-    char *buf = xmalloc(len + 1);
-    char **words = NULL;
-    int n = 0;
-    size_t i = 0;
-    int rc = -1;
-
-    for (;;) {
-        size_t blen = 0;
-
-        while (i < len && is_blank(s[i]))
-            i++;
-        if (i >= len || s[i] == '#')
-            break;
-        while (i < len && !is_blank(s[i])) {
-            if (s[i] == '\\') {
-                if (i + 1 >= len) {
-                    opt_fail(ps, "backslash at the end of the line");
-                    goto out;
-                }
-                buf[blen++] = s[i + 1];
-                i += 2;
-            } else if (s[i] == '\'') {
-                const char *q = memchr(s + i + 1, '\'', len - i - 1);
-                if (!q) {
-                    opt_fail(ps, "unterminated single quote");
-                    goto out;
-                }
-                memcpy(buf + blen, s + i + 1, (size_t)(q - (s + i + 1)));
-                blen += (size_t)(q - (s + i + 1));
-                i = (size_t)(q - s) + 1;
-            } else if (s[i] == '"') {
-                for (i++; i < len && s[i] != '"'; i++) {
-                    /* As in sh: backslash quotes only " \ $ and ` */
-                    if (s[i] == '\\' && i + 1 < len &&
-                        (s[i + 1] == '"' || s[i + 1] == '\\' ||
-                         s[i + 1] == '$' || s[i + 1] == '`'))
-                        i++;
-                    buf[blen++] = s[i];
-                }
-                if (i >= len) {
-                    opt_fail(ps, "unterminated double quote");
-                    goto out;
-                }
-                i++;
-            } else {
-                buf[blen++] = s[i++];
-            }
-        }
-        words = xreallocarray(words, (size_t)n + 2, sizeof(*words));
-        words[n++] = xstrndup(buf, blen);
-        words[n] = NULL;
-    }
-    *out = words;
-    *count = n;
-    words = NULL;
-    rc = 0;
-out:
-    if (rc < 0)
-        words_free(words, n);
-    free(buf);
-    return rc;
-}
-
-/* The length of a "#SBATCH" or "#TESS" prefix that makes s[0..len) a
- * directive (it must be followed by a blank or the end), or 0. */
-static size_t directive_prefix(const char *s, size_t len)
-{
-    static const char *const prefixes[] = { "#SBATCH", "#TESS" };
-
-    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-        size_t plen = strlen(prefixes[i]);
-        if (len >= plen && !memcmp(s, prefixes[i], plen) &&
-            (len == plen || is_blank(s[plen])))
-            return plen;
-    }
-    return 0;
-}
-
-/* Blank lines and comments keep the directive block open. */
-static bool is_blank_or_comment(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '#')
-            return true;
-        if (!is_blank(s[i]) && s[i] != '\r' && s[i] != '\v' && s[i] != '\f')
-            return false;
-    }
-    return true;
-}
-
-/* NUL bytes, invalid UTF-8 and DOS line breaks, with their line. */
-static int check_script_bytes(struct opt_parse *ps, const char *text,
-                              size_t len)
-{
-    const unsigned char *u = (const unsigned char *)text;
-
-    ps->line = 1;
-    for (size_t i = 0; i < len;) {
-        size_t n;
-
-        if (u[i] == '\0')
-            return opt_fail(ps, "script contains a NUL byte");
-        if (u[i] == '\r' && i + 1 < len && u[i + 1] == '\n')
-            return opt_fail(ps, "script has DOS line breaks (\\r\\n); "
-                                "convert it with dos2unix");
-        if (!(n = utf8_seq_len(u + i, len - i)))
-            return opt_fail(ps, "script is not valid UTF-8");
-        if (u[i] == '\n')
-            ps->line++;
-        i += n;
-    }
-    return 0;
-}
-
-static int parse_directive(struct opt_parse *ps, const char *s, size_t len)
-{
-    char **words = NULL;
-    int n = 0;
-    int stop;
-    int rc;
-
-    if (split_words(ps, s, len, &words, &n) < 0)
-        return -1;
-    rc = parse_words(ps, n, words, 0, &stop);
-    words_free(words, n);
-    return rc;
-}
-
-int job_opts_parse_script(struct job_desc *jd, const char *path,
-                          const char *text, size_t len, struct tess_error *err)
-{
-    struct opt_parse ps = {
-        .path = path, .line = 1, .now = (int64_t)time(NULL), .err = err
-    };
-    size_t pos = 0;
-
-    if (len > JOB_SCRIPT_MAX) {
-        errno = EINVAL;
-        return tess_errprintf(err, "%s: script is %zu bytes, more than %u",
-                              path, len, JOB_SCRIPT_MAX);
-    }
-    if (len < 2 || text[0] != '#' || text[1] != '!')
-        return opt_fail(&ps, "script does not start with #!");
-    if (check_script_bytes(&ps, text, len) < 0)
-        return -1;
-
-    ps.jd = job_desc_copy(jd);
-    for (ps.line = 1; pos < len; ps.line++) {
-        const char *s = text + pos;
-        const char *nl = memchr(s, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - s) : len - pos;
-        size_t plen = directive_prefix(s, n);
-
-        pos += n + 1;
-        if (plen) {
-            if (parse_directive(&ps, s + plen, n - plen) < 0)
-                goto fail;
-        } else if (!is_blank_or_comment(s, n)) {
-            break;
-        }
-    }
-    if (ps.wants_help || ps.has_wrap) {
-        /* apply() refuses both in a script; this is only a safety net. */
-        opt_fail(&ps, "command-line option in a script");
-        goto fail;
-    }
-    free(ps.jd->script);
-    ps.jd->script = xstrndup(text, len);
-    commit(jd, ps.jd);
-    return 0;
-fail:
-    job_desc_destroy(ps.jd);
-    errno = EINVAL;
-    return -1;
 }
 
 /* ---------------------------------------------------------------- output */

@@ -18,6 +18,7 @@
 #include "common/auth.h"
 #include "common/conf.h"
 #include "common/error.h"
+#include "common/fd_io.h"
 #include "common/net.h"
 #include "common/wire.h"
 #include "common/xalloc.h"
@@ -39,20 +40,6 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 /* Read one whole frame, waiting until 'deadline_ms' (-1: forever). */
@@ -126,7 +113,7 @@ int client_call(struct client *c, const char *op, json_t *body,
     json_decref(req);
     if (!buf)
         return tess_errprintf(err, "%s: request too large", op);
-    if (write_all(c->fd, buf, len) < 0) {
+    if (fd_write_all(c->fd, buf, len) < 0) {
         free(buf);
         return tess_errprintf(err, "cannot send to %s: %s", c->peer,
                               strerror(errno));

@@ -4,13 +4,13 @@
  * are joined at trailing backslashes; each logical line is split into
  * Key=Value tokens (quotes removed); the first token picks the scope and
  * every token is looked up in that scope's table (conf_table.c) and parsed
- * by its row's type into a new struct conf. After the last line the
- * cross-references (partition members, the default partition, derived
- * paths) are resolved and checked. Any error destroys the new struct and
- * reports "file:line: Key: reason", so a caller either gets a complete,
- * valid conf or nothing. Node and partition names are kept in open
- * addressing hash indexes, so duplicate checks and conf_find_node() are
- * O(1) for configurations of 10,000+ nodes. */
+ * by its row's type (conf_value.c) into a new struct conf. After the last
+ * line the cross-references (partition members, the default partition,
+ * derived paths) are resolved and checked. Any error destroys the new
+ * struct and reports "file:line: Key: reason", so a caller either gets a
+ * complete, valid conf or nothing. Node and partition names are kept in
+ * open addressing hash indexes, so duplicate checks and conf_find_node()
+ * are O(1) for configurations of 10,000+ nodes. */
 #include "config.h"
 
 #include "common/conf.h"
@@ -33,18 +33,8 @@
 #include "common/error.h"
 #include "common/hostlist.h"
 #include "common/job_desc.h"
-#include "common/log.h"
 #include "common/parse_time.h"
-#include "common/strutil.h"
 #include "common/xalloc.h"
-
-/* Longest input kept when a value is quoted in a message. */
-#define ESC_INPUT_MAX 80
-#define ESC_BUF_SIZE  (ESC_INPUT_MAX * 4 + 8)
-
-/* 's' escaped and truncated for an error message; the buffer lives until
- * the end of the enclosing block. */
-#define QV(s) esc((char[ESC_BUF_SIZE]){ 0 }, ESC_BUF_SIZE, (s))
 
 /* The name indexes read a record's name at offset 0 of either struct. */
 _Static_assert(offsetof(struct conf_node, name) == 0, "name first");
@@ -114,15 +104,6 @@ static const size_t scope_size[CONF_SCOPE_COUNT] = {
     [CONF_SCOPE_NODE] = sizeof(struct conf_node),
     [CONF_SCOPE_PARTITION] = sizeof(struct conf_partition),
 };
-
-static const char *esc(char *buf, size_t size, const char *s)
-{
-    char *e = str_escape(s, ESC_INPUT_MAX);
-
-    str_copy(buf, e, size);
-    free(e);
-    return buf;
-}
 
 /* ------------------------------------------------------------ messages */
 
@@ -282,24 +263,6 @@ static const struct conf_key *find_key(enum conf_scope_id s, const char *name)
     return NULL;
 }
 
-static void gpus_free(struct conf_gpu *gpus, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(gpus[i].type);
-    free(gpus);
-}
-
-static bool type_is_string(enum conf_type t)
-{
-    return t == CONF_T_STRING || t == CONF_T_ENUM_STRING ||
-           t == CONF_T_HOSTLIST;
-}
-
-static bool type_is_gpus(enum conf_type t)
-{
-    return t == CONF_T_GPUS || t == CONF_T_GRES;
-}
-
 /* Free what the table's fields of 'rec' own (not the struct itself). */
 static void record_free_fields(enum conf_scope_id s, void *rec)
 {
@@ -309,13 +272,13 @@ static void record_free_fields(enum conf_scope_id s, void *rec)
         const struct conf_key *k = &sc->keys[r];
         if (canonical_row(s, r) != r)
             continue;
-        if (type_is_string(k->type)) {
+        if (conf_value_type_is_string(k->type)) {
             char **f = field_at(rec, k->offset);
             XFREE(*f);
-        } else if (type_is_gpus(k->type)) {
+        } else if (conf_value_type_is_gpus(k->type)) {
             struct conf_gpu **g = field_at(rec, k->offset);
             size_t *n = field_at(rec, k->count_offset);
-            gpus_free(*g, *n);
+            conf_value_gpus_free(*g, *n);
             *g = NULL;
             *n = 0;
         }
@@ -333,11 +296,11 @@ static void record_copy(enum conf_scope_id s, void *dst, const void *src)
         const struct conf_key *k = &sc->keys[r];
         if (canonical_row(s, r) != r)
             continue;
-        if (type_is_string(k->type)) {
+        if (conf_value_type_is_string(k->type)) {
             char **f = field_at(dst, k->offset);
             if (*f)
                 *f = xstrdup(*f);
-        } else if (type_is_gpus(k->type)) {
+        } else if (conf_value_type_is_gpus(k->type)) {
             struct conf_gpu **g = field_at(dst, k->offset);
             size_t n = *(size_t *)field_at(dst, k->count_offset);
             if (*g) {
@@ -352,346 +315,6 @@ static void record_copy(enum conf_scope_id s, void *dst, const void *src)
     }
 }
 
-/* ----------------------------------------------------------- value types */
-
-static int parse_bool(const char *v, bool *out)
-{
-    static const char *const yes[] = { "yes", "true", "1" };
-    static const char *const no[] = { "no", "false", "0" };
-
-    for (size_t i = 0; i < 3; i++) {
-        if (!strcasecmp(v, yes[i])) {
-            *out = true;
-            return 0;
-        }
-        if (!strcasecmp(v, no[i])) {
-            *out = false;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* "a, b, c" from a NULL-terminated list. */
-static const char *choice_list(const char *const *choices, char *buf,
-                               size_t size)
-{
-    size_t len = 0;
-
-    buf[0] = '\0';
-    for (size_t i = 0; choices[i] && len < size; i++) {
-        int n =
-            snprintf(buf + len, size - len, "%s%s", i ? ", " : "", choices[i]);
-        if (n < 0)
-            break;
-        len += (size_t)n;
-    }
-    return buf;
-}
-
-static const char *debug_flag_list(char *buf, size_t size)
-{
-    const char *names[32 + 1];
-    size_t n = 0;
-
-    for (size_t i = 0; conf_table_debug_flags[i].name && n < 32; i++)
-        names[n++] = conf_table_debug_flags[i].name;
-    names[n] = NULL;
-    return choice_list(names, buf, size);
-}
-
-/* Bytes with an optional K, M or G suffix (powers of 1024, optional B or
- * iB after it), in [min, max]. */
-static int parse_bytes(const char *v, unsigned long long min,
-                       unsigned long long max, uint32_t *out,
-                       struct tess_error *why)
-{
-    char *end = NULL;
-    unsigned long long n;
-    unsigned shift = 0;
-
-    if (!isdigit((unsigned char)v[0]))
-        return tess_errprintf(why, "'%s' is not a size in bytes", QV(v));
-    errno = 0;
-    n = strtoull(v, &end, 10);
-    if (errno == ERANGE)
-        return tess_errprintf(why, "'%s' is out of range (%llu-%llu)", QV(v),
-                              min, max);
-    switch (toupper((unsigned char)*end)) {
-    case 'K':
-        shift = 10;
-        end++;
-        break;
-    case 'M':
-        shift = 20;
-        end++;
-        break;
-    case 'G':
-        shift = 30;
-        end++;
-        break;
-    default:
-        break;
-    }
-    if (shift && (!strcasecmp(end, "B") || !strcasecmp(end, "iB")))
-        end += strlen(end);
-    if (*end != '\0')
-        return tess_errprintf(why, "'%s' is not a size in bytes", QV(v));
-    if (n > (max >> shift) || (n << shift) < min)
-        return tess_errprintf(why, "'%s' is out of range (%llu-%llu)", QV(v),
-                              min, max);
-    *out = (uint32_t)(n << shift);
-    return 0;
-}
-
-static bool gpu_type_ok(const char *s, size_t len)
-{
-    if (len == 0 || !isalpha((unsigned char)s[0]))
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && c != '-' && c != '_' && c != '.')
-            return false;
-    }
-    return true;
-}
-
-/* Parse one GPU item, "type[:N]" (after any "gpu:" prefix), into g. */
-static int parse_gpu_item(const char *item, const char *spec,
-                          struct conf_gpu *g, struct tess_error *why)
-{
-    const char *colon = strchr(spec, ':');
-    size_t tlen = colon ? (size_t)(colon - spec) : strlen(spec);
-    unsigned long long n = 1;
-    char *type;
-
-    if (colon && strchr(colon + 1, ':'))
-        return tess_errprintf(why,
-                              "bad GPU item '%s' (expected type:N; Gres= "
-                              "takes gpu:type:N)",
-                              QV(item));
-    type = xstrndup(spec, tlen);
-    if (!gpu_type_ok(type, tlen)) {
-        tess_errprintf(why, "bad GPU type '%s' in '%s'", QV(type), QV(item));
-        free(type);
-        return -1;
-    }
-    if (colon && str_to_u64(colon + 1, 1, 64, &n) < 0) {
-        free(type);
-        return tess_errprintf(why, "bad GPU count '%s' in '%s' (1-64)",
-                              QV(colon + 1), QV(item));
-    }
-    for (char *c = type; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
-    g->type = type;
-    g->count = (uint32_t)n;
-    return 0;
-}
-
-/* "type:N,type:N" (Gpus) or "gpu:type:N,gpu:type:N" (Gres). */
-static int parse_gpus(const char *v, bool is_gres, struct conf_gpu **out,
-                      size_t *nout, struct tess_error *why)
-{
-    struct conf_gpu *gpus = NULL;
-    size_t n = 0;
-    const char *p = v;
-    int rc = -1;
-
-    for (;;) {
-        size_t len = strcspn(p, ",");
-        char *item = xstrndup(p, len);
-        const char *spec = item;
-        struct conf_gpu g;
-        int item_rc = -1;
-
-        if (len == 0) {
-            tess_errprintf(why, "empty item in GPU list '%s'", QV(v));
-        } else if (is_gres && strncasecmp(item, "gpu", 3) != 0) {
-            tess_errprintf(why, "only gpu is supported, not '%s'", QV(item));
-        } else if (is_gres &&
-                   (item[3] == '\0' ||
-                    (item[3] == ':' && isdigit((unsigned char)item[4])))) {
-            tess_errprintf(why, "missing GPU type in '%s' (gpu:type:N)",
-                           QV(item));
-        } else if (is_gres && item[3] != ':') {
-            tess_errprintf(why, "only gpu is supported, not '%s'", QV(item));
-        } else {
-            spec = is_gres ? item + 4 : item;
-            item_rc = parse_gpu_item(item, spec, &g, why);
-        }
-        if (item_rc == 0) {
-            for (size_t i = 0; i < n; i++) {
-                if (!strcmp(gpus[i].type, g.type)) {
-                    tess_errprintf(why, "GPU type '%s' listed twice in '%s'",
-                                   QV(g.type), QV(v));
-                    free(g.type);
-                    item_rc = -1;
-                    break;
-                }
-            }
-        }
-        free(item);
-        if (item_rc < 0)
-            goto out;
-        gpus = xreallocarray(gpus, n + 1, sizeof(*gpus));
-        gpus[n++] = g;
-        p += len;
-        if (*p == '\0')
-            break;
-        p++;
-    }
-    *out = gpus;
-    *nout = n;
-    gpus = NULL;
-    n = 0;
-    rc = 0;
-out:
-    gpus_free(gpus, n);
-    return rc;
-}
-
-static bool is_all(const char *v)
-{
-    return !strcasecmp(v, "ALL");
-}
-
-/* Parse 'v' by row k into its field of 'rec', replacing (and freeing) the
- * old value. On failure 'rec' is unchanged and 'why' holds the reason. */
-static int set_value(const struct conf_key *k, const char *v, void *rec,
-                     struct tess_error *why)
-{
-    void *f = field_at(rec, k->offset);
-    char list[256];
-    unsigned long long u;
-
-    if (v[0] == '\0') {
-        if (!(k->flags & CONF_KEY_EMPTY_OK))
-            return tess_errprintf(why, "missing value");
-        if (type_is_string(k->type))
-            XFREE(*(char **)f);
-        else if (type_is_gpus(k->type)) {
-            size_t *n = field_at(rec, k->count_offset);
-            gpus_free(*(struct conf_gpu **)f, *n);
-            *(struct conf_gpu **)f = NULL;
-            *n = 0;
-        } else if (k->type == CONF_T_DEBUG_FLAGS)
-            *(uint32_t *)f = 0;
-        else if (k->type == CONF_T_TIME)
-            *(uint32_t *)f = JOB_TIME_UNSET;
-        else
-            return tess_errprintf(why, "missing value");
-        return 0;
-    }
-
-    switch (k->type) {
-    case CONF_T_STRING:
-        free(*(char **)f);
-        *(char **)f = xstrdup(v);
-        return 0;
-    case CONF_T_PORT:
-        if (str_to_u64(v, 0, 65535, &u) < 0)
-            return tess_errprintf(why, "'%s' is not a port number (0-65535)",
-                                  QV(v));
-        *(uint16_t *)f = (uint16_t)u;
-        return 0;
-    case CONF_T_U32:
-        if (str_to_u64(v, k->min, k->max, &u) < 0) {
-            if (errno == ERANGE)
-                return tess_errprintf(why, "'%s' is out of range (%llu-%llu)",
-                                      QV(v), k->min, k->max);
-            return tess_errprintf(why, "'%s' is not a number", QV(v));
-        }
-        *(uint32_t *)f = (uint32_t)u;
-        return 0;
-    case CONF_T_BYTES:
-        return parse_bytes(v, k->min, k->max, f, why);
-    case CONF_T_SIZE_MIB:
-        return parse_size_mib(v, f, why);
-    case CONF_T_TIME:
-        return parse_time_limit(v, f, why);
-    case CONF_T_BOOL:
-        if (parse_bool(v, f) < 0)
-            return tess_errprintf(why, "'%s' is not YES or NO", QV(v));
-        return 0;
-    case CONF_T_ENUM:
-    case CONF_T_ENUM_STRING:
-        for (size_t i = 0; k->choices[i]; i++) {
-            if (strcasecmp(v, k->choices[i]))
-                continue;
-            if (k->type == CONF_T_ENUM) {
-                *(int *)f = (int)i;
-            } else {
-                free(*(char **)f);
-                *(char **)f = xstrdup(k->choices[i]);
-            }
-            return 0;
-        }
-        return tess_errprintf(why, "'%s' is not one of %s", QV(v),
-                              choice_list(k->choices, list, sizeof(list)));
-    case CONF_T_LOG_LEVEL: {
-        enum log_level level;
-        if (log_level_parse(v, &level) < 0)
-            return tess_errprintf(why, "'%s' is not a log level (%s)", QV(v),
-                                  choice_list(k->choices, list, sizeof(list)));
-        *(int *)f = (int)level;
-        return 0;
-    }
-    case CONF_T_DEBUG_FLAGS: {
-        uint32_t flags;
-        if (log_flags_parse(v, &flags) < 0) {
-            /* Name the item log_flags_parse() refused. */
-            const char *bad = v;
-            for (const char *p = v; *p;) {
-                size_t len = strcspn(p, ",");
-                char *item = xstrndup(p, len);
-                uint32_t one;
-                bool ok = log_flags_parse(item, &one) == 0;
-                free(item);
-                if (!ok) {
-                    bad = p;
-                    break;
-                }
-                p += len;
-                if (*p)
-                    p++;
-            }
-            char *item = xstrndup(bad, strcspn(bad, ","));
-            tess_errprintf(why, "unknown debug flag '%s' (known: %s)", QV(item),
-                           debug_flag_list(list, sizeof(list)));
-            free(item);
-            return -1;
-        }
-        *(uint32_t *)f = flags;
-        return 0;
-    }
-    case CONF_T_GPUS:
-    case CONF_T_GRES: {
-        struct conf_gpu *gpus = NULL;
-        size_t n = 0;
-        size_t *nf = field_at(rec, k->count_offset);
-        if (parse_gpus(v, k->type == CONF_T_GRES, &gpus, &n, why) < 0)
-            return -1;
-        gpus_free(*(struct conf_gpu **)f, *nf);
-        *(struct conf_gpu **)f = gpus;
-        *nf = n;
-        return 0;
-    }
-    case CONF_T_HOSTLIST: {
-        size_t n = 0;
-        if (!is_all(v)) {
-            char **names = hostlist_expand(v, &n, why);
-            if (!names)
-                return -1;
-            hostlist_free(names);
-        }
-        free(*(char **)f);
-        *(char **)f = xstrdup(v);
-        return 0;
-    }
-    }
-    return tess_errprintf(why, "unsupported key type");
-}
-
 /* Fill the table's fields of 'rec' (zeroed) with their defaults. */
 static int record_init(enum conf_scope_id s, void *rec, struct tess_error *err)
 {
@@ -704,7 +327,7 @@ static int record_init(enum conf_scope_id s, void *rec, struct tess_error *err)
             continue;
         if (k->type == CONF_T_TIME && !k->def)
             *(uint32_t *)field_at(rec, k->offset) = JOB_TIME_UNSET;
-        if (k->def && set_value(k, k->def, rec, &why) < 0) {
+        if (k->def && conf_value_set(k, k->def, rec, &why) < 0) {
             errno = EINVAL;
             return tess_errprintf(err, "%s: bad default '%s': %s", k->name,
                                   k->def, why.text);
@@ -902,7 +525,7 @@ static int apply_tokens(struct conf_parser *p, enum conf_scope_id s, void *rec,
         if (k->flags & CONF_KEY_RECORD)
             return parse_fail(p, t->line, t->key,
                               "must be the first key on its line");
-        if (set_value(k, t->value, rec, &why) < 0)
+        if (conf_value_set(k, t->value, rec, &why) < 0)
             return parse_fail(p, t->line, t->key, "%s", why.text);
         set[canon].file = p->file;
         set[canon].line = t->line;
@@ -944,7 +567,7 @@ static int add_nodes(struct conf_parser *p, const struct token *t,
     for (size_t i = 0; i < n; i++) {
         size_t dup;
         char where[300];
-        if (is_all(names[i]) || !strcasecmp(names[i], "DEFAULT")) {
+        if (conf_value_is_all(names[i]) || !strcasecmp(names[i], "DEFAULT")) {
             parse_fail(p, t->line, t->key, "node name '%s' is reserved",
                        QV(names[i]));
             goto out;
@@ -1247,7 +870,7 @@ static int resolve_partition(struct conf_parser *p, size_t i, size_t *members,
 
     if (!part->nodes_expr)
         return 0;
-    if (is_all(part->nodes_expr)) {
+    if (conf_value_is_all(part->nodes_expr)) {
         n = c->nnodes;
         if (n > CONF_MAX_MEMBERS - *members)
             return part_fail(p, i, "Nodes",
@@ -1470,86 +1093,6 @@ const struct conf_partition *conf_find_partition(const struct conf *conf,
     return NULL;
 }
 
-/* Print a string value so that the parser reads it back unchanged. */
-static void print_string(FILE *out, const char *s)
-{
-    size_t len = s ? strlen(s) : 0;
-
-    if (!s)
-        return;
-    if (strpbrk(s, " \t#") || (len > 0 && s[len - 1] == '\\'))
-        fprintf(out, "\"%s\"", s);
-    else
-        fputs(s, out);
-}
-
-static void print_value(FILE *out, const struct conf_key *k, const void *rec)
-{
-    const void *f = (const char *)rec + k->offset;
-    char buf[64];
-
-    switch (k->type) {
-    case CONF_T_STRING:
-    case CONF_T_ENUM_STRING:
-    case CONF_T_HOSTLIST:
-        print_string(out, *(char *const *)f);
-        break;
-    case CONF_T_PORT:
-        fprintf(out, "%u", (unsigned)*(const uint16_t *)f);
-        break;
-    case CONF_T_U32:
-    case CONF_T_BYTES:
-        fprintf(out, "%u", (unsigned)*(const uint32_t *)f);
-        break;
-    case CONF_T_SIZE_MIB:
-        fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)f);
-        break;
-    case CONF_T_TIME:
-        if (*(const uint32_t *)f != JOB_TIME_UNSET)
-            fputs(format_time_limit(*(const uint32_t *)f, buf, sizeof(buf)),
-                  out);
-        break;
-    case CONF_T_BOOL:
-        fputs(*(const bool *)f ? "YES" : "NO", out);
-        break;
-    case CONF_T_ENUM:
-    case CONF_T_LOG_LEVEL: {
-        int v = *(const int *)f;
-        int n = 0;
-        while (k->choices[n])
-            n++;
-        if (v >= 0 && v < n)
-            fputs(k->choices[v], out);
-        else
-            fprintf(out, "%d", v);
-        break;
-    }
-    case CONF_T_DEBUG_FLAGS: {
-        uint32_t flags = *(const uint32_t *)f;
-        const char *sep = "";
-        for (size_t i = 0; conf_table_debug_flags[i].name; i++) {
-            if (flags & conf_table_debug_flags[i].flag) {
-                fprintf(out, "%s%s", sep, conf_table_debug_flags[i].name);
-                flags &= ~conf_table_debug_flags[i].flag;
-                sep = ",";
-            }
-        }
-        if (flags)
-            fprintf(out, "%s0x%x", sep, (unsigned)flags);
-        break;
-    }
-    case CONF_T_GPUS:
-    case CONF_T_GRES: {
-        const struct conf_gpu *g = *(struct conf_gpu *const *)f;
-        size_t n = *(const size_t *)((const char *)rec + k->count_offset);
-        for (size_t i = 0; i < n; i++)
-            fprintf(out, "%s%s:%u", i ? "," : "", g[i].type,
-                    (unsigned)g[i].count);
-        break;
-    }
-    }
-}
-
 void conf_print(const struct conf *conf, FILE *out)
 {
     const struct conf_scope *sc = &conf_table_scopes[CONF_SCOPE_GLOBAL];
@@ -1558,7 +1101,7 @@ void conf_print(const struct conf *conf, FILE *out)
         if (canonical_row(CONF_SCOPE_GLOBAL, r) != r)
             continue;
         fprintf(out, "%s=", sc->keys[r].name);
-        print_value(out, &sc->keys[r], conf);
+        conf_value_print(out, &sc->keys[r], conf);
         fputc('\n', out);
     }
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The shape of the tessera.conf key tables, shared by conf_table.c (the
- * rows) and conf.c (the parser, printer and documentation that walk them).
+ * rows), conf_value.c (parsing and printing one value by its row's type)
+ * and conf.c (the parser, printer and documentation that walk them).
  * One row describes one key of one scope: its name and aliases, how its
  * value is parsed, its default, and where it is stored (an offset into
  * struct conf, struct conf_node or struct conf_partition). Two rows that
@@ -9,8 +10,13 @@
 #ifndef TESS_COMMON_CONF_PRIVATE_H
 #define TESS_COMMON_CONF_PRIVATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+struct conf_gpu;
+struct tess_error;
 
 /* Hard cap on the number of nodes one configuration may define, so that a
  * typo such as NodeName=n[0-999999] fails at once instead of building a
@@ -26,6 +32,15 @@
 
 /* The largest configuration file read, in bytes. */
 #define CONF_MAX_FILE_BYTES (16u * 1024 * 1024)
+
+/* Longest input kept when a value is quoted in a message. */
+#define CONF_ESC_INPUT_MAX 80
+#define CONF_ESC_BUF_SIZE  (CONF_ESC_INPUT_MAX * 4 + 8)
+
+/* 's' escaped and truncated for an error message; the buffer lives until
+ * the end of the enclosing block. */
+#define QV(s) \
+    conf_value_escape((char[CONF_ESC_BUF_SIZE]){ 0 }, CONF_ESC_BUF_SIZE, (s))
 
 /* How a value is parsed and what type the field at 'offset' has. */
 enum conf_type {
@@ -99,5 +114,32 @@ struct conf_flag_name {
     uint32_t flag;
 };
 extern const struct conf_flag_name conf_table_debug_flags[];
+
+/* Values (conf_value.c). A record is a struct conf, conf_node or
+ * conf_partition; row k's field is at k->offset in it. */
+
+/* Escape 's' (its first CONF_ESC_INPUT_MAX bytes) into 'buf'; returns 'buf'. */
+const char *conf_value_escape(char *buf, size_t size, const char *s);
+
+/* Free 'n' GPU entries, their type names and the array; NULL is fine. */
+void conf_value_gpus_free(struct conf_gpu *gpus, size_t n);
+
+/* Whether a field of type 't' is a char * the record owns. */
+bool conf_value_type_is_string(enum conf_type t);
+
+/* Whether a field of type 't' is a GPU array with a count at count_offset. */
+bool conf_value_type_is_gpus(enum conf_type t);
+
+/* Whether 'v' is ALL (any case): every node, where a hostlist is expected. */
+bool conf_value_is_all(const char *v);
+
+/* Parse 'v' by row 'k' into its field of 'rec', freeing the old value.
+ * Returns 0, or -1 with 'rec' unchanged and 'why' giving the reason without
+ * file, line or key (the caller adds them and sets errno to EINVAL). */
+int conf_value_set(const struct conf_key *k, const char *v, void *rec,
+                   struct tess_error *why);
+
+/* Print row 'k''s field of 'rec' in config syntax; unset prints nothing. */
+void conf_value_print(FILE *out, const struct conf_key *k, const void *rec);
 
 #endif

@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/fd_io.h"
+
 static void parent_wait(int rfd, pid_t child)
 {
     char buf[1024];
@@ -68,27 +70,13 @@ int daemonize_begin(void)
     return fds[1];
 }
 
-static void write_all(int fd, const char *s)
-{
-    size_t len = strlen(s);
-    while (len > 0) {
-        ssize_t n = write(fd, s, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        s += n;
-        len -= (size_t)n;
-    }
-}
-
 void daemonize_ready(int fd)
 {
     int null_fd;
 
     if (fd < 0)
         return;
-    write_all(fd, "ok\n");
+    (void)fd_write_all(fd, "ok\n", 3);
     close(fd);
     /* From here on, logs go to the log file only. */
     if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
@@ -101,7 +89,7 @@ void daemonize_fail(int fd, const char *msg)
 {
     if (fd < 0)
         return;
-    write_all(fd, msg);
-    write_all(fd, "\n");
+    (void)fd_write_all(fd, msg, strlen(msg));
+    (void)fd_write_all(fd, "\n", 1);
     close(fd);
 }

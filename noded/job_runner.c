@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "common/error.h"
+#include "common/fd_io.h"
 #include "common/job_desc.h"
 #include "common/job_launch.h"
 #include "common/log.h"
@@ -558,20 +559,6 @@ static void job_limit_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------ starting */
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Create <spool_dir>/job_<id>/script, readable and executable by the job
  * user only. The directory is the daemon's (mode 0711 when root), so the
  * user can run the script but not leave files that would block its
@@ -601,7 +588,7 @@ static int job_write_script(struct job_run *j, const struct job_launch *l,
     what = j->script_path;
     fd = open(j->script_path,
               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
-    if (fd < 0 || write_all(fd, l->script, strlen(l->script)) < 0 ||
+    if (fd < 0 || fd_write_all(fd, l->script, strlen(l->script)) < 0 ||
         fchmod(fd, 0700) < 0 ||
         (is_root && fchown(fd, (uid_t)l->uid, (gid_t)l->gid) < 0))
         goto fail;

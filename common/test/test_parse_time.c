@@ -487,7 +487,7 @@ static void test_begin_time_local(void **state)
 {
     int64_t epoch = 0;
 
-    setenv("TZ", "XXX-2", 1);
+    setenv("TZ", "TST-2", 1);
     tzset();
     assert_int_equal(parse_begin_time("2024-01-02", NOW, &epoch, NULL), 0);
     assert_int_equal(epoch, 1704153600 - 7200);
