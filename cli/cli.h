@@ -31,6 +31,10 @@ struct client *cli_connect(void);
  * body (new reference). */
 json_t *cli_call(struct client *c, const char *op, json_t *body);
 
+/* getopt_long returned '?': die with one usage line naming the argument
+ * (the commands set opterr = 0 so getopt prints nothing itself). */
+void cli_bad_option(char **argv) __attribute__((noreturn));
+
 /* Parse a job id argument or die. */
 uint32_t cli_parse_job_id(const char *s);
 

@@ -21,13 +21,13 @@ int cmd_cancel(int argc, char **argv)
     int rc = 0;
     int ch;
 
+    opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (ch == 'h') {
             printf("Usage: %s JOBID...\n", cli_prog);
             return 0;
         }
-        fprintf(stderr, "Usage: %s JOBID...\n", cli_prog);
-        return 2;
+        cli_bad_option(argv);
     }
     if (optind >= argc)
         cli_usage_die("no job id given");

@@ -205,6 +205,7 @@ int cmd_info(int argc, char **argv)
     json_t *parts;
     int ch;
 
+    opterr = 0;
     while ((ch = getopt_long(argc, argv, "Np:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'N':
@@ -223,8 +224,7 @@ int cmd_info(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            cli_bad_option(argv);
         }
     }
     c = cli_connect();

@@ -457,6 +457,7 @@ int cmd_local(int argc, char **argv)
     int rc;
     int ch;
 
+    opterr = 0;
     while ((ch = getopt_long(argc, argv, "+s:c:qh", longopts, NULL)) != -1) {
         switch (ch) {
         case 's':
@@ -472,8 +473,7 @@ int cmd_local(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            cli_bad_option(argv);
         }
     }
     if (!l.dir)

@@ -104,6 +104,7 @@ int cmd_queue(int argc, char **argv)
     json_t *j;
     int ch;
 
+    opterr = 0;
     while ((ch = getopt_long(argc, argv, "u:t:p:j:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'u':
@@ -136,9 +137,8 @@ int cmd_queue(int argc, char **argv)
             json_decref(body);
             return 0;
         default:
-            usage(stderr);
             json_decref(body);
-            return 2;
+            cli_bad_option(argv);
         }
     }
     c = cli_connect();

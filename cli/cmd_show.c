@@ -73,6 +73,7 @@ int cmd_show(int argc, char **argv)
     json_t *obj = NULL;
     int ch;
 
+    opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (ch == 'J') {
             as_json = true;
@@ -80,8 +81,7 @@ int cmd_show(int argc, char **argv)
             usage(stdout);
             return 0;
         } else {
-            usage(stderr);
-            return 2;
+            cli_bad_option(argv);
         }
     }
     if (argc - optind == 1 && !strcmp(argv[optind], "config")) {

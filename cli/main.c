@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,17 @@ json_t *cli_call(struct client *c, const char *op, json_t *body)
         cli_die("%s", err.text);
     }
     return reply;
+}
+
+void cli_bad_option(char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "?";
+    if (optopt && arg[0] == '-' && arg[1] != '-')
+        cli_usage_die("unrecognized option or missing argument '-%c' (see "
+                      "--help)",
+                      optopt);
+    cli_usage_die("unrecognized option or missing argument '%s' (see --help)",
+                  arg);
 }
 
 uint32_t cli_parse_job_id(const char *s)

@@ -21,6 +21,17 @@ test_expect_success 'an unknown option is named' '
     grep -q "^tess batch: error: unrecognized option .--bogus." err
 '
 
+test_expect_success 'listing commands report bad options in one line too' '
+    for cmd in queue info show cancel local; do
+        test_expect_code 2 tess $cmd --bogus 2>err &&
+        test_line_count = 1 err &&
+        grep -q "^tess $cmd: error: unrecognized option or missing argument .--bogus." err ||
+        return 1
+    done &&
+    test_expect_code 2 tess queue -u 2>err &&
+    grep -q "^tess queue: error: .*-u" err
+'
+
 test_expect_success 'a bad time limit is named' '
     test_expect_code 2 tess batch -t 1:xx --wrap=true 2>err &&
     test_line_count = 1 err &&
