@@ -131,21 +131,16 @@ static void conn_fail(struct conn *c, const char *why)
     conn_decref(c);
 }
 
-static int conn_send_json(struct conn *c, json_t *msg)
+/* Queue an encoded frame (takes ownership of buf). */
+static int conn_send_frame(struct conn *c, char *buf, size_t len)
 {
-    char *buf;
-    size_t len = 0;
     int rc = -1;
 
     if (!c->is_open || c->is_closing) {
-        json_decref(msg);
+        free(buf);
         errno = ENOTCONN;
         return -1;
     }
-    buf = wire_frame_encode(msg, c->max_frame, &len);
-    json_decref(msg);
-    if (!buf)
-        return -1;
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) + len >
         CONN_MAX_OUTPUT_BYTES) {
         log_warning("%s: %s is not reading its replies; closing", c->name,
@@ -159,6 +154,23 @@ static int conn_send_json(struct conn *c, json_t *msg)
         rc = 0;
     free(buf);
     return rc;
+}
+
+static int conn_send_json(struct conn *c, json_t *msg)
+{
+    size_t len = 0;
+    char *buf;
+
+    if (!c->is_open || c->is_closing) {
+        json_decref(msg);
+        errno = ENOTCONN;
+        return -1;
+    }
+    buf = wire_frame_encode(msg, c->max_frame, &len);
+    json_decref(msg);
+    if (!buf)
+        return -1;
+    return conn_send_frame(c, buf, len);
 }
 
 static void close_after_flush(struct conn *c)
@@ -203,19 +215,19 @@ int conn_request(struct conn *c, const char *op, json_t *body,
 void conn_reply(struct conn *c, const struct wire_msg *req, json_t *body)
 {
     json_t *msg = wire_reply_new(req, body);
-    char *buf;
-    size_t len;
+    size_t len = 0;
+    char *buf = wire_frame_encode(msg, c->max_frame, &len);
+    int encode_errno = errno;
 
-    /* A reply too large for the frame cap becomes a too_large error. */
-    buf = wire_frame_encode(msg, c->max_frame, &len);
-    if (!buf && errno == E2BIG) {
-        json_decref(msg);
-        conn_send_json(c, wire_error_new(req, WIRE_ERR_TOO_LARGE,
-                                         "reply exceeds the message size cap"));
+    json_decref(msg);
+    if (buf) {
+        conn_send_frame(c, buf, len);
         return;
     }
-    free(buf);
-    conn_send_json(c, msg);
+    /* A reply too large for the frame cap becomes a too_large error. */
+    if (encode_errno == E2BIG)
+        conn_send_json(c, wire_error_new(req, WIRE_ERR_TOO_LARGE,
+                                         "reply exceeds the message size cap"));
 }
 
 void conn_reply_error(struct conn *c, const struct wire_msg *req,

@@ -289,6 +289,8 @@ struct job *job_from_json(const json_t *o, struct tess_error *err)
     uint32_t id = 0;
     uint32_t uid = 0;
     uint32_t gid = 0;
+    int64_t exit_code = 0;
+    int64_t term_signal = 0;
 
     if (wire_get_u32(o, op, "job_id", true, 1, UINT32_MAX, &id, err) < 0)
         return NULL;
@@ -306,8 +308,10 @@ struct job *job_from_json(const json_t *o, struct tess_error *err)
                      &job->start_time, err) < 0 ||
         wire_get_i64(o, op, "end_time", true, 0, INT64_MAX, &job->end_time,
                      err) < 0 ||
-        wire_get_i64(o, op, "exit_code", false, -1, 255,
-                     &(int64_t){ 0 }, err) < 0 ||
+        wire_get_i64(o, op, "exit_code", false, 0, 255, &exit_code, err) <
+            0 ||
+        wire_get_i64(o, op, "term_signal", false, 0, 128, &term_signal,
+                     err) < 0 ||
         wire_get_str(o, op, "reason", false, 4096, &job->reason, err) < 0 ||
         wire_get_str(o, op, "gpu_type", false, 256, &job->gpu_type, err) < 0 ||
         wire_get_str(o, op, "nodelist", false, 1 << 20, &job->nodelist,
@@ -322,9 +326,8 @@ struct job *job_from_json(const json_t *o, struct tess_error *err)
     }
     job->uid = uid;
     job->gid = gid;
-    job->exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
-    job->term_signal =
-        (int)json_integer_value(json_object_get(o, "term_signal"));
+    job->exit_code = (int)exit_code;
+    job->term_signal = (int)term_signal;
     if (!(job->desc = job_desc_from_json(json_object_get(o, "request"), err)))
         goto fail;
     if ((alloc = json_object_get(o, "alloc")) &&

@@ -236,6 +236,13 @@ static void req_cb(struct conn *c, const struct wire_msg *m, void *arg)
 {
     struct peer_state *ps = arg;
     ps->requests++;
+    if (!strcmp(m->op, "big.reply")) { /* larger than the 4096-byte cap */
+        char big[6000];
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        conn_reply(c, m, json_pack("{s:s}", "data", big));
+        return;
+    }
     conn_reply(c, m, json_pack("{s:s}", "echo", m->op));
 }
 
@@ -367,6 +374,30 @@ static void test_conn_unix_identity(void **state)
     fixture_free(f);
 }
 
+static void test_conn_reply_too_large(void **state)
+{
+    struct fixture *f = fixture_new(true);
+    bool eof = false;
+    json_t *rep;
+
+    /* An oversized reply becomes a too_large error; the connection
+     * stays usable. */
+    send_frame(f->fds[1], wire_request_new(1, "big.reply", NULL));
+    rep = read_reply(f->base, f->fds[1], &eof);
+    assert_non_null(rep);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(rep, "error"), "code")),
+                        "too_large");
+    json_decref(rep);
+    send_frame(f->fds[1], wire_request_new(2, "a.small", NULL));
+    rep = read_reply(f->base, f->fds[1], &eof);
+    assert_non_null(rep);
+    assert_int_equal(json_integer_value(json_object_get(rep, "id")), 2);
+    json_decref(rep);
+    assert_int_equal(f->ps.closed, 0);
+    fixture_free(f);
+}
+
 static void test_conn_unauthenticated(void **state)
 {
     struct fixture *f = fixture_new(false);
@@ -432,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_error_reply),
         cmocka_unit_test(test_field_readers),
         cmocka_unit_test(test_conn_unix_identity),
+        cmocka_unit_test(test_conn_reply_too_large),
         cmocka_unit_test(test_conn_unauthenticated),
         cmocka_unit_test(test_conn_hello_without_cred),
         cmocka_unit_test(test_conn_oversized),
